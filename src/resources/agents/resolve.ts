@@ -1,0 +1,104 @@
+// Which agent serves a haresources resource, looked up as Heartbeat's
+// ResourceManager does (spec §9.1): `<configDir>/resource.d/NAME`, then
+// `<initDir>/NAME`, each only if it is a regular executable file; then the
+// built-in IPaddr / IPaddr2. A real IPaddr script in resource.d therefore
+// wins over the built-in, as it would in Heartbeat.
+import { accessSync, constants, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ConfigProblem, ResourceGroupConfig, ResourceRef } from '../../config/types.js';
+import { parseIpAddrArguments, type BuiltinAddressAgent } from './ipaddr-args.js';
+
+export const DEFAULT_INIT_DIR = '/etc/init.d';
+
+export interface ResolveOptions {
+  readonly configDir: string;
+  /** Where LSB init scripts live (default /etc/init.d). */
+  readonly initDir?: string;
+}
+
+export type ResolvedResource =
+  | { readonly kind: 'script'; readonly ref: ResourceRef; readonly path: string }
+  | { readonly kind: 'builtin'; readonly ref: ResourceRef; readonly name: BuiltinAddressAgent }
+  | { readonly kind: 'unresolved'; readonly ref: ResourceRef; readonly reason: string };
+
+const BUILTINS: readonly BuiltinAddressAgent[] = ['IPaddr', 'IPaddr2'];
+
+export function scriptDirectories(options: ResolveOptions): string[] {
+  return [join(options.configDir, 'resource.d'), options.initDir ?? DEFAULT_INIT_DIR];
+}
+
+function badScriptName(name: string): string | undefined {
+  if (name === '') return 'the resource has an empty script name';
+  if (name.includes('/') || name === '.' || name === '..' || name.includes('\0')) {
+    return `"${name}" is not a script name (it may not contain "/")`;
+  }
+  return undefined;
+}
+
+/** Why PATH is not usable as a resource script, or undefined when it is. */
+function unusableBecause(path: string): string | undefined {
+  let stats;
+  try {
+    stats = statSync(path);
+  } catch {
+    return 'missing';
+  }
+  if (!stats.isFile()) return `${path} is not a regular file`;
+  try {
+    accessSync(path, constants.X_OK);
+  } catch {
+    return `${path} is not executable (chmod +x it)`;
+  }
+  return undefined;
+}
+
+export function resolveResource(ref: ResourceRef, options: ResolveOptions): ResolvedResource {
+  const bad = badScriptName(ref.script);
+  if (bad) return { kind: 'unresolved', ref, reason: bad };
+  const notes: string[] = [];
+  const looked: string[] = [];
+  for (const dir of scriptDirectories(options)) {
+    const path = join(dir, ref.script);
+    looked.push(path);
+    const why = unusableBecause(path);
+    if (why === undefined) return { kind: 'script', ref, path };
+    if (why !== 'missing') notes.push(why);
+  }
+  const builtin = BUILTINS.find((b) => b === ref.script);
+  if (builtin) return { kind: 'builtin', ref, name: builtin };
+  const detail = notes.length ? notes.join('; ') : `no regular executable file ${looked.join(' or ')}`;
+  return { kind: 'unresolved', ref, reason: `Cannot locate resource script ${ref.script}: ${detail}` };
+}
+
+/**
+ * Every resource of every group that cannot be served, as configuration
+ * errors with the haresources file and line (for `heartbeat --check` and the
+ * daemon's start-up). An empty list means every resource resolves.
+ */
+export function resolveGroupResources(
+  groups: readonly ResourceGroupConfig[],
+  options: ResolveOptions & { readonly file?: string },
+): ConfigProblem[] {
+  const file = options.file ?? join(options.configDir, 'haresources');
+  const problems: ConfigProblem[] = [];
+  for (const group of groups) {
+    for (const ref of group.resources) {
+      const resolved = resolveResource(ref, options);
+      if (resolved.kind === 'unresolved') {
+        problems.push({ severity: 'error', file, line: ref.line, message: resolved.reason, text: ref.token });
+      } else if (resolved.kind === 'builtin') {
+        const parsed = parseIpAddrArguments(resolved.name, ref.args);
+        if (!parsed.ok) {
+          problems.push({
+            severity: 'error',
+            file,
+            line: ref.line,
+            message: `bad ${resolved.name} resource "${ref.token}": ${parsed.error}`,
+            text: ref.token,
+          });
+        }
+      }
+    }
+  }
+  return problems;
+}

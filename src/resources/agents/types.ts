@@ -1,0 +1,59 @@
+// The one contract every resource agent keeps (built-in IPaddr/IPaddr2, LSB
+// init scripts, resource.d scripts): start, stop, status, each answering with
+// one of four outcomes plus what it took and what it printed.
+
+export type AgentOperation = 'start' | 'stop' | 'status';
+
+/**
+ * - `running`: start succeeded, or status says the resource runs here.
+ * - `stopped`: stop succeeded, or status says it does not run here.
+ * - `failed`: the operation ran and failed, or could not run at all.
+ * - `timedOut`: the operation outlived its timeout; its whole process group was killed.
+ */
+export type OperationOutcome = 'running' | 'stopped' | 'failed' | 'timedOut';
+
+export interface OperationResult {
+  /** The resource token as written in haresources. */
+  readonly resource: string;
+  readonly operation: AgentOperation;
+  readonly outcome: OperationOutcome;
+  /** Why it failed or timed out; undefined otherwise. */
+  readonly reason?: string;
+  readonly durationMs: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** The script's exit code; undefined for built-ins, kills and spawn failures. */
+  readonly exitCode?: number;
+}
+
+export interface OperationOptions {
+  /**
+   * Environment for this call (the HA_* variables of the triggering message,
+   * spec §9.8), merged over the agent's base environment and process.env.
+   */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export interface ResourceAgent {
+  /** The resource token as written in haresources. */
+  readonly resource: string;
+  /** What runs, for logs: a script path with its arguments, or `IPaddr (built-in) ARG`. */
+  readonly description: string;
+  start(options?: OperationOptions): Promise<OperationResult>;
+  stop(options?: OperationOptions): Promise<OperationResult>;
+  status(options?: OperationOptions): Promise<OperationResult>;
+}
+
+/** Per-operation limits (ExtensionOptions.resources). */
+export interface OperationTimeouts {
+  readonly startTimeout: number;
+  readonly stopTimeout: number;
+  readonly statusTimeout: number;
+}
+
+/** Gratuitous ARP settings (ExtensionOptions.arp). */
+export interface ArpSettings {
+  readonly count: number;
+  readonly interval: number;
+  readonly mode: 'request' | 'reply' | 'both';
+}

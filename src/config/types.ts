@@ -98,8 +98,9 @@ export interface HaCfConfig {
   readonly stonith: readonly string[];
   readonly stonithHost: readonly string[];
   /**
-   * Every directive as written in ha.cf (last value wins, multi-valued ones
-   * joined by a space), plus the defaults of the ones Heartbeat records
+   * Heartbeat's recorded parameter table: every recorded directive with its
+   * last value as written, plus the defaults Heartbeat records (`heartbeat -D`).
+   * `node`, media and whole-line directives are not recorded, as in Heartbeat
    * (spec §9.8 "one HA_<directive> per recorded directive", §11 hbparameter).
    */
   readonly directives: Readonly<Record<string, string>>;

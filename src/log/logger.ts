@@ -38,7 +38,7 @@ const HEARTBEAT_LEVEL_TEXT: Record<LogLevel, string> = {
 const SYSLOG_SEVERITY: Record<LogLevel, number> = { crit: 2, error: 3, warn: 4, info: 6, debug: 7 };
 
 const SYSLOG_FACILITIES: Record<string, number> = {
-  kern: 0, user: 1, mail: 2, daemon: 3, auth: 4, syslog: 5, lpr: 6, news: 7, uucp: 8, cron: 9,
+  kern: 0, user: 1, mail: 2, daemon: 3, auth: 4, security: 4, syslog: 5, lpr: 6, news: 7, uucp: 8, cron: 9,
   authpriv: 10, ftp: 11, local0: 16, local1: 17, local2: 18, local3: 19, local4: 20, local5: 21,
   local6: 22, local7: 23,
 };

@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { killAllIn, staleLabNamespaces } from './netns.js';
 
-const REQUIRED_COMMANDS = ['ip', 'arping', 'curl', 'nginx', 'unshare', 'tshark'];
+const REQUIRED_COMMANDS = ['ip', 'arping', 'curl', 'nginx', 'unshare', 'nsenter', 'tshark'];
 
 export default async function setup(): Promise<void> {
   if (process.getuid?.() !== 0) {

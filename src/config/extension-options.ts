@@ -1,0 +1,158 @@
+// `<config-dir>/heartbeat-ts.ini`: heartbeat-ts's own settings. They never
+// live in ha.cf, so that the same ha.cf keeps working with real Heartbeat.
+// The file is optional; every key has a default (EXTENSION_DEFAULTS).
+//
+//   [resources]  start_timeout, stop_timeout, status_timeout   times (120, 120, 30)
+//                stop_retries (10, as Heartbeat's HA_STOPRETRYMAX)
+//                stop_retry_interval (1, ResourceManager sleeps 1 s between tries)
+//                on_stop_failure = block | shutdown | reboot (block)
+//                failed_start_standby_delay (30, ResourceManager's `sleep 30; hb_standby`)
+//   [arp]        count (5), interval (200ms), mode = request | reply | both (both)
+//                — resource-agents' IPaddr2 defaults (arp_count 5, arp_interval
+//                200 ms) with its send_arp, which sends each announcement as an
+//                ARP request and an ARP reply. (The older IPaddr agent uses 10
+//                and 500 ms.)
+//   [log]        format = text | json (text)
+//
+// Times are written as in ha.cf (a bare number is seconds, `ms`, `us`) and,
+// as in probes.ini, with an `s` suffix too (`2s`).
+import type { ConfigProblem, ExtensionOptions, Millis, StopFailurePolicy } from './types.js';
+import { ProblemList, sortByLine } from './problems.js';
+import { scanIni, type IniEntry } from './ini-lines.js';
+import { parseInteger, parseTime, suggest, type Parsed } from './values.js';
+
+export const EXTENSION_FILE_NAME = 'heartbeat-ts.ini';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] extends object ? Mutable<T[K]> : T[K] };
+
+export const EXTENSION_DEFAULTS = {
+  resources: {
+    startTimeout: 120_000,
+    stopTimeout: 120_000,
+    statusTimeout: 30_000,
+    stopRetries: 10,
+    stopRetryInterval: 1_000,
+    onStopFailure: 'block',
+    failedStartStandbyDelay: 30_000,
+  },
+  arp: { count: 5, interval: 200, mode: 'both' },
+  log: { format: 'text' },
+} as const satisfies Omit<ExtensionOptions, 'file'>;
+
+export function defaultExtensionOptions(file: string): ExtensionOptions {
+  return {
+    file,
+    resources: { ...EXTENSION_DEFAULTS.resources },
+    arp: { ...EXTENSION_DEFAULTS.arp },
+    log: { ...EXTENSION_DEFAULTS.log },
+  };
+}
+
+/** Heartbeat time syntax plus an `s` suffix. */
+export function parseExtensionTime(text: string): Parsed<Millis> {
+  const seconds = /^(\d+(?:\.\d*)?|\.\d+)s$/i.exec(text);
+  return parseTime(seconds ? seconds[1]! : text);
+}
+
+type Apply = (value: string, options: Mutable<ExtensionOptions>) => string | undefined;
+
+function time(min: Millis, set: (o: Mutable<ExtensionOptions>, v: Millis) => void): Apply {
+  return (value, o) => {
+    const t = parseExtensionTime(value);
+    if (!t.ok) return t.reason;
+    if (t.value < min) return `"${value}" is too short: at least ${min} ms`;
+    set(o, t.value);
+    return undefined;
+  };
+}
+
+function integer(min: number, max: number, set: (o: Mutable<ExtensionOptions>, v: number) => void): Apply {
+  return (value, o) => {
+    const n = parseInteger(value, min, max);
+    if (!n.ok) return n.reason;
+    set(o, n.value);
+    return undefined;
+  };
+}
+
+function choice<T extends string>(words: readonly T[], set: (o: Mutable<ExtensionOptions>, v: T) => void): Apply {
+  return (value, o) => {
+    const w = words.find((x) => x === value.toLowerCase());
+    if (w === undefined) return `"${value}" is not one of ${words.join(', ')}`;
+    set(o, w);
+    return undefined;
+  };
+}
+
+const SECTIONS: Readonly<Record<string, Readonly<Record<string, Apply>>>> = {
+  resources: {
+    start_timeout: time(1, (o, v) => void (o.resources.startTimeout = v)),
+    stop_timeout: time(1, (o, v) => void (o.resources.stopTimeout = v)),
+    status_timeout: time(1, (o, v) => void (o.resources.statusTimeout = v)),
+    stop_retries: integer(0, 1000, (o, v) => void (o.resources.stopRetries = v)),
+    stop_retry_interval: time(0, (o, v) => void (o.resources.stopRetryInterval = v)),
+    on_stop_failure: choice(['block', 'shutdown', 'reboot'] as const satisfies readonly StopFailurePolicy[], (o, v) => void (o.resources.onStopFailure = v)),
+    failed_start_standby_delay: time(0, (o, v) => void (o.resources.failedStartStandbyDelay = v)),
+  },
+  arp: {
+    count: integer(0, 1000, (o, v) => void (o.arp.count = v)),
+    interval: time(0, (o, v) => void (o.arp.interval = v)),
+    mode: choice(['request', 'reply', 'both'] as const, (o, v) => void (o.arp.mode = v)),
+  },
+  log: {
+    format: choice(['text', 'json'] as const, (o, v) => void (o.log.format = v)),
+  },
+};
+
+export interface ExtensionOptionsParseResult {
+  /** Defaults where a line was refused; use only when no problem is an error. */
+  readonly value: ExtensionOptions;
+  readonly problems: readonly ConfigProblem[];
+}
+
+export function parseExtensionOptions(text: string, file: string): ExtensionOptionsParseResult {
+  const problems = new ProblemList(file);
+  const options = defaultExtensionOptions(file) as Mutable<ExtensionOptions>;
+  for (const section of scanIni(text, problems)) {
+    const keys = SECTIONS[section.name];
+    if (!keys) {
+      const near = suggest(section.name, Object.keys(SECTIONS));
+      problems.error(
+        section.line,
+        `unknown section [${section.name}]${near ? ` (did you mean [${near}]?)` : ''}; known sections: ${Object.keys(SECTIONS).map((s) => `[${s}]`).join(', ')}`,
+        section.text,
+      );
+      continue;
+    }
+    for (const entry of section.entries) applyEntry(section.name, keys, entry, options, problems);
+  }
+  if (options.arp.count > 1 && options.arp.interval === 0) {
+    problems.warning(0, 'arp interval is 0: all gratuitous ARPs leave at once; switches may drop some (resource-agents uses 200ms)');
+  }
+  return { value: options, problems: sortByLine(problems.items) };
+}
+
+function applyEntry(
+  sectionName: string,
+  keys: Readonly<Record<string, Apply>>,
+  entry: IniEntry,
+  options: Mutable<ExtensionOptions>,
+  problems: ProblemList,
+): void {
+  const apply = keys[entry.key];
+  if (!apply) {
+    const near = suggest(entry.key, Object.keys(keys));
+    problems.error(
+      entry.line,
+      `unknown key "${entry.key}" in [${sectionName}]${near ? ` (did you mean "${near}"?)` : ''}; known keys: ${Object.keys(keys).join(', ')}`,
+      entry.text,
+    );
+    return;
+  }
+  if (entry.value === '') {
+    problems.error(entry.line, `${entry.key} has no value`, entry.text);
+    return;
+  }
+  const refused = apply(entry.value, options);
+  if (refused !== undefined) problems.error(entry.line, `${entry.key}: ${refused}`, entry.text);
+}

@@ -1,0 +1,24 @@
+// The configuration layer's public face: other folders import only this.
+export type * from './types.js';
+export { loadClusterConfig, CONFIG_FILES, MAX_CONFIG_FILE_BYTES } from './loader.js';
+export type { LoadOptions, LoadResult } from './loader.js';
+export { parseHaCf, defaultInitdead } from './hacf.js';
+export type { HaCfParseOptions, HaCfParseResult } from './hacf.js';
+export { DEFAULT_UDPPORT } from './hacf-state.js';
+export { parseHaResources } from './haresources.js';
+export type { HaResourcesParseResult } from './haresources.js';
+export { parseAuthKeys, checkAuthKeysFile, MAX_AUTH_INDEX, AUTH_METHODS } from './authkeys.js';
+export type { AuthKeysParseResult, FileOwnership } from './authkeys.js';
+export {
+  parseExtensionOptions,
+  defaultExtensionOptions,
+  parseExtensionTime,
+  EXTENSION_DEFAULTS,
+  EXTENSION_FILE_NAME,
+} from './extension-options.js';
+export type { ExtensionOptionsParseResult } from './extension-options.js';
+export { parseProbes, parseProbeTime, PROBE_DEFAULTS, PROBE_KEYS } from './probes.js';
+export { formatProblem, hasErrors, countBySeverity } from './problems.js';
+export { parseTime, parseBoolean, formatMillis } from './values.js';
+export type { Parsed } from './values.js';
+export { deepFreeze } from './freeze.js';

@@ -1,0 +1,16 @@
+// The application monitor (issue 6): HTTP probes on schedules, fall/rise,
+// and the supervisor the daemon drives. See README.md in this folder.
+export { runHttpProbe, describeOutcome, DEFAULT_MAX_BODY_BYTES } from './http-probe.js';
+export type { HttpProbeTarget, HttpProbeOptions, ProbeOutcome, ProbeOutcomeKind, ProbePhase } from './http-probe.js';
+export { initialFallRise, stepFallRise } from './fall-rise.js';
+export type {
+  FallRiseState,
+  FallRisePhase,
+  FallRiseEvent,
+  FallRiseEffect,
+  FallRiseLimits,
+  FallRiseNote,
+  FallRiseStep,
+} from './fall-rise.js';
+export { createProbeSupervisor } from './supervisor.js';
+export type { ProbeSupervisor, ProbeSupervisorOptions, GroupRunState, ProbeRunReport, ProbeStatus } from './supervisor.js';

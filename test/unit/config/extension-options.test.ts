@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { EXTENSION_DEFAULTS, parseExtensionOptions } from '../../../src/config/extension-options.js';
+import type { ConfigProblem } from '../../../src/config/types.js';
+
+const parse = (text: string) => parseExtensionOptions(text, 'heartbeat-ts.ini');
+const show = (p: ConfigProblem): string => `${p.severity} ${p.line}: ${p.message}`;
+
+describe('heartbeat-ts.ini', () => {
+  it('an empty file gives the documented defaults', () => {
+    const r = parse('');
+    expect(r.problems).toEqual([]);
+    expect(r.value).toEqual({ file: 'heartbeat-ts.ini', ...EXTENSION_DEFAULTS });
+    expect(EXTENSION_DEFAULTS).toEqual({
+      resources: {
+        startTimeout: 120_000,
+        stopTimeout: 120_000,
+        statusTimeout: 30_000,
+        stopRetries: 10,
+        stopRetryInterval: 1000,
+        onStopFailure: 'block',
+        failedStartStandbyDelay: 30_000,
+      },
+      // resource-agents IPaddr2: arp_count 5, arp_interval 200 (ms); send_arp sends request + reply
+      arp: { count: 5, interval: 200, mode: 'both' },
+      log: { format: 'text' },
+    });
+  });
+
+  it('reads every key, with Heartbeat times (and an s suffix), comments and case-insensitive choices', () => {
+    const r = parse(
+      [
+        '; comment',
+        '[resources]',
+        'start_timeout = 60',
+        'stop_timeout = 1500ms ; inline comment',
+        'status_timeout = 10s',
+        'stop_retries = 3',
+        'stop_retry_interval = 500ms',
+        'on_stop_failure = Reboot',
+        'failed_start_standby_delay = 0',
+        '# another comment',
+        '[arp]',
+        'count = 3',
+        'interval = 1',
+        'mode = request',
+        '[log]',
+        'format = json',
+      ].join('\n'),
+    );
+    expect(r.problems).toEqual([]);
+    expect(r.value).toEqual({
+      file: 'heartbeat-ts.ini',
+      resources: {
+        startTimeout: 60_000,
+        stopTimeout: 1500,
+        statusTimeout: 10_000,
+        stopRetries: 3,
+        stopRetryInterval: 500,
+        onStopFailure: 'reboot',
+        failedStartStandbyDelay: 0,
+      },
+      arp: { count: 3, interval: 1000, mode: 'request' },
+      log: { format: 'json' },
+    });
+  });
+
+  it.each([
+    ['[resource]\nstart_timeout = 5\n', 'error 1: unknown section [resource] (did you mean [resources]?); known sections: [resources], [arp], [log]'],
+    ['[resources]\nstart_timout = 5\n', 'error 2: unknown key "start_timout" in [resources] (did you mean "start_timeout"?); known keys: start_timeout, stop_timeout, status_timeout, stop_retries, stop_retry_interval, on_stop_failure, failed_start_standby_delay'],
+    ['[resources]\nstart_timeout = 2 min\n', 'error 2: start_timeout: "2 min" is not a Heartbeat time: there is no minute unit; write seconds (120)'],
+    ['[resources]\nstart_timeout = 2 hours\n', 'error 2: start_timeout: "2 hours" is not a time: write seconds (2, 1.5) or milliseconds (1500ms) or microseconds (500us)'],
+    ['[resources]\nstart_timeout = 0\n', 'error 2: start_timeout: "0" is too short: at least 1 ms'],
+    ['[resources]\non_stop_failure = panic\n', 'error 2: on_stop_failure: "panic" is not one of block, shutdown, reboot'],
+    ['[arp]\nmode = gratuitous\n', 'error 2: mode: "gratuitous" is not one of request, reply, both'],
+    ['[arp]\ncount = -1\n', 'error 2: count: "-1" is not a whole number (expected 0..1000)'],
+    ['[log]\nformat = xml\n', 'error 2: format: "xml" is not one of text, json'],
+    ['format = json\n', 'error 1: "format" is outside any section: put it under a [section] line'],
+    ['[log]\nformat\n', 'error 2: "format" is neither a [section] nor a "key = value" line'],
+    ['[log]\nformat = text\nformat = json\n', 'error 3: format is set twice in [log] (first on line 2)'],
+    ['[log]\n[log]\n', 'error 2: section [log] appears twice (first on line 1): merge them'],
+    ['[log\n', 'error 1: "[log" is not a section header: write [name] alone on its line'],
+    ['[log]\nformat =\n', 'error 2: format has no value'],
+  ])('%j is refused with its line', (text, message) => {
+    expect(parse(text).problems.map(show)).toEqual([message]);
+  });
+});

@@ -53,7 +53,17 @@ interface ReadFile {
 }
 
 /** Reads one file; undefined (with a problem when it is required) when it cannot be read. */
-function readConfigFile(file: string, required: boolean, problems: ConfigProblem[]): ReadFile | undefined {
+/**
+ * authkeys is read as latin1 so that every byte of a key is one character:
+ * the wire codec turns the secret back into exactly those bytes for the HMAC,
+ * as Heartbeat uses the file's bytes.
+ */
+function readConfigFile(
+  file: string,
+  required: boolean,
+  problems: ConfigProblem[],
+  encoding: BufferEncoding = 'utf8',
+): ReadFile | undefined {
   const report = (message: string): undefined => {
     problems.push({ severity: 'error', file, line: 0, message, text: '' });
     return undefined;
@@ -74,7 +84,7 @@ function readConfigFile(file: string, required: boolean, problems: ConfigProblem
   if (!stat.isFile()) return report('is not a regular file');
   if (stat.size > MAX_CONFIG_FILE_BYTES) return report(`is ${stat.size} bytes long; a configuration file is at most ${MAX_CONFIG_FILE_BYTES}`);
   try {
-    return { text: fs.readFileSync(file, 'utf8'), stat };
+    return { text: fs.readFileSync(file, encoding), stat };
   } catch (err) {
     return report(`cannot read: ${describeErrno(err)}`);
   }
@@ -139,7 +149,7 @@ export function loadClusterConfig(options: LoadOptions): LoadResult {
   if (haResources) problems.push(...haResources.problems);
 
   const authKeysFile = file(CONFIG_FILES.authKeys);
-  const authKeysRead = readConfigFile(authKeysFile, true, problems);
+  const authKeysRead = readConfigFile(authKeysFile, true, problems, 'latin1');
   let authKeys: ReturnType<typeof parseAuthKeys> | undefined;
   if (authKeysRead) {
     problems.push(...checkAuthKeysFile(authKeysFile, authKeysRead.stat, daemonUid, userName(daemonUid)));

@@ -1,0 +1,19 @@
+export { Membership, MAX_REXMIT_BATCH, REQNODES_RETRY, STARTUP_DEADTIME_EXTRA, STARTUP_DEADTIME_PERIOD } from './machine.js';
+export { MAX_HISTORY } from './send-history.js';
+export { MAX_GAP, MAX_MISSING } from './sequence-filter.js';
+export { hex, parseDecimal, parseHex } from './numbers.js';
+export { isUnsequencedType, stampOutgoing } from './stamp.js';
+export type {
+  LinkStatus,
+  LinkView,
+  LogLevel,
+  MembershipAction,
+  MembershipConfig,
+  MembershipEvent,
+  MembershipSnapshot,
+  Millis,
+  NodeStatus,
+  NodeType,
+  NodeView,
+  ReceiveOrigin,
+} from './types.js';

@@ -1,0 +1,507 @@
+// HeartbeatNode: the imperative shell around the membership machine. It owns
+// the sockets (media), the timers, the ping children and the state files, and
+// turns the machine's actions into datagrams, log lines and events.
+//
+// The send path: a keepalive timer (a plain setTimeout chain) feeds the
+// machine, which answers with `transmit` actions that are encoded and handed
+// to dgram at once. Nothing on it awaits anything: the load average is read
+// in the background into a cache, logging is an asynchronous stream write,
+// listeners run after the datagrams are out, and agents or probes live in
+// other parts of the daemon that cannot hold this timer.
+import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import type { AuthKeysConfig, ClusterConfig } from '../../config/types.js';
+import type { Logger } from '../../log/index.js';
+import { openMedia, type DatagramSource, type OpenedMedia } from '../media/index.js';
+import { Membership, type MembershipAction, type MembershipConfig, type MembershipEvent } from '../membership/index.js';
+import { loadOrCreateUuid, nextGeneration, uuidFromNodeName } from '../state/index.js';
+import { decodePacket, encodePacket, withString, type EncodeOptions, type HbMessage } from '../wire/index.js';
+import { LoadAverageCache } from './load-average.js';
+import { lagThresholds, LoopLagMonitor, type LagThresholds } from './loop-lag.js';
+import { PingMonitor, type PingTarget } from './ping-monitor.js';
+import { RateLimiter } from './rate-limit.js';
+import type { ApplyConfigResult, HeartbeatNodeEvents, HeartbeatSnapshot, NodeSnapshot } from './types.js';
+
+/** Heartbeat checks for dead nodes every 250 ms; we also wake at exact deadlines (see scheduleTick). */
+export const MAX_TICK_INTERVAL = 250;
+/** A wake-up never comes sooner than this after the previous one (no busy loop, whatever the machine says). */
+const MIN_TICK_INTERVAL = 5;
+const BAD_PACKET_LOG_INTERVAL = 10_000;
+const LAG_LOG_INTERVAL = 10_000;
+
+export interface HeartbeatNodeOptions {
+  readonly config: ClusterConfig;
+  /** Where hb_generation and hb_uuid live (Heartbeat: /var/lib/heartbeat). */
+  readonly stateDir: string;
+  readonly logger: Logger;
+}
+
+type Listener<K extends keyof HeartbeatNodeEvents> = (...args: HeartbeatNodeEvents[K]) => void;
+
+function hexOf(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex');
+}
+
+function membershipConfig(config: ClusterConfig, generation: number, uuid: Uint8Array): MembershipConfig {
+  const h = config.haCf;
+  return {
+    localNode: config.localNode,
+    nodes: h.nodes,
+    pingNodes: h.pingNodes.map((p) => p.name),
+    links: [...new Set(h.media.map((m) => m.iface))],
+    keepalive: h.keepalive,
+    deadtime: h.deadtime,
+    warntime: h.warntime,
+    initdead: h.initdead,
+    deadping: h.deadping,
+    hopfudge: h.hopfudge,
+    maxRexmitDelay: h.maxRexmitDelay,
+    generation,
+    uuid,
+  };
+}
+
+function encodeOptions(config: ClusterConfig): EncodeOptions {
+  return {
+    msgfmt: config.haCf.msgfmt,
+    traditionalCompression: config.haCf.traditionalCompression,
+    compressionThresholdKiB: config.haCf.compressionThreshold,
+  };
+}
+
+export class HeartbeatNode {
+  private readonly emitter = new EventEmitter();
+  private readonly log: Logger;
+  private config: ClusterConfig;
+  private keys: AuthKeysConfig;
+  private encodeOpts: EncodeOptions;
+  private machine?: Membership;
+  private media?: OpenedMedia;
+  private pings?: PingMonitor;
+  private readonly loadAverage: LoadAverageCache;
+  private readonly lag = new LoopLagMonitor();
+  private lagLimits: LagThresholds;
+  private readonly badPacketLimiter = new RateLimiter(BAD_PACKET_LOG_INTERVAL);
+  private readonly sendErrorLimiter = new RateLimiter(BAD_PACKET_LOG_INTERVAL);
+  private readonly lagLimiter = new RateLimiter(LAG_LOG_INTERVAL);
+  private keepaliveTimer?: NodeJS.Timeout;
+  private nextKeepaliveAt = 0;
+  private tickTimer?: NodeJS.Timeout;
+  private tickAt = Infinity;
+  private tickPending = false;
+  private state: 'new' | 'starting' | 'running' | 'stopped' = 'new';
+  private generation = 0;
+  private uuid: Uint8Array = new Uint8Array(16);
+  private startedAt = 0;
+  private badPackets = 0;
+
+  constructor(private readonly opts: HeartbeatNodeOptions) {
+    this.config = opts.config;
+    this.keys = opts.config.authKeys;
+    this.encodeOpts = encodeOptions(opts.config);
+    this.log = opts.logger.child('heartbeat');
+    this.lagLimits = lagThresholds(opts.config.haCf);
+    this.loadAverage = new LoadAverageCache((text) => this.machine?.handle({ type: 'loadAverage', text }));
+  }
+
+  on<K extends keyof HeartbeatNodeEvents>(event: K, listener: Listener<K>): this {
+    this.emitter.on(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  off<K extends keyof HeartbeatNodeEvents>(event: K, listener: Listener<K>): this {
+    this.emitter.off(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  once<K extends keyof HeartbeatNodeEvents>(event: K, listener: Listener<K>): this {
+    this.emitter.once(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  /**
+   * Open the media, bump the generation, load the uuid, start the timers and
+   * the ping children, send `init` then `up`. Throws (with nothing left open
+   * or running) when a medium cannot be opened — a MediaError naming each
+   * ha.cf line — or when the state directory cannot be used.
+   */
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new Error(`HeartbeatNode.start(): already ${this.state}`);
+    this.state = 'starting';
+    const h = this.config.haCf;
+    try {
+      this.media = await openMedia(h.media, {
+        file: h.file,
+        onDatagram: (bytes, link, source) => this.onDatagram(bytes, link, source),
+        onSendError: (medium, err) => {
+          const d = this.sendErrorLimiter.check(medium.description, Date.now());
+          if (d.allowed) {
+            this.log.error(`write failure on ${medium.description}: ${err.message}`, d.suppressed ? { suppressed: d.suppressed } : undefined);
+          }
+        },
+        onSocketError: (where, err) => this.log.error(`${where}: ${err.message}`),
+      });
+      await this.loadIdentity();
+    } catch (err) {
+      await this.media?.close();
+      this.media = undefined;
+      this.state = 'stopped';
+      throw err;
+    }
+    this.machine = new Membership(membershipConfig(this.config, this.generation, this.uuid));
+    await this.loadAverage.refresh();
+    this.loadAverage.start(1000);
+    const targets: PingTarget[] = h.pingNodes.map((p) => ({ node: p.name, hosts: p.hosts }));
+    if (targets.length > 0) {
+      this.pings = new PingMonitor(targets, h.keepalive, (node) => this.step({ type: 'pingReply', node, ...this.clock() }), this.log);
+      this.pings.start();
+    }
+    this.lag.start();
+    this.startedAt = Date.now();
+    this.state = 'running';
+    for (const m of this.media!.views()) this.log.info(`${m.description} (listening on ${m.listen})`);
+    this.step({ type: 'start', ...this.clock() });
+    this.nextKeepaliveAt = performance.now() + h.keepalive;
+    this.armKeepalive();
+  }
+
+  private async loadIdentity(): Promise<void> {
+    const h = this.config.haCf;
+    const gen = await nextGeneration(this.opts.stateDir, h.hbgenmethod).catch((err: Error) => {
+      throw new Error(`cannot read or write ${this.opts.stateDir}/hb_generation: ${err.message}; the state directory must exist and be writable`);
+    });
+    this.generation = gen.generation;
+    if (gen.level === 'warn') this.log.warn(gen.note);
+    if (h.uuidfrom === 'nodename') {
+      this.uuid = uuidFromNodeName(this.config.localNode);
+    } else {
+      const u = await loadOrCreateUuid(this.opts.stateDir).catch((err: Error) => {
+        throw new Error(`cannot read or write ${this.opts.stateDir}/hb_uuid: ${err.message}; the state directory must exist and be writable`);
+      });
+      if (u.created) this.log.info('No uuid found for current node - generating a new uuid.');
+      this.uuid = u.uuid;
+    }
+  }
+
+  /** Broadcast a cluster message (stamped, kept for retransmission). `dest` addresses one node. */
+  send(message: HbMessage, opts: { dest?: string } = {}): void {
+    if (this.state !== 'running') throw new Error('HeartbeatNode.send(): not running');
+    const msg = opts.dest === undefined ? message : withString(message, 'dest', opts.dest);
+    this.step({ type: 'send', message: msg, ...this.clock() });
+  }
+
+  /** Advertise deadtime + extraMs as our dt (e.g. 30000 while restarting, spec §8.1); 0 restores it. */
+  advertiseDeadtime(extraMs: number): void {
+    if (this.state !== 'running') return;
+    this.step({ type: 'advertiseDeadtime', extra: extraMs, ...this.clock() });
+  }
+
+  /** Change the status we report in `st` (it becomes active by itself at comm up). */
+  setLocalStatus(status: string): void {
+    if (this.state !== 'running') return;
+    this.step({ type: 'setLocalStatus', status, ...this.clock() });
+  }
+
+  get running(): boolean {
+    return this.state === 'running';
+  }
+
+  snapshot(): HeartbeatSnapshot {
+    const nowMono = performance.now();
+    const nowEpoch = Date.now();
+    const epoch = (mono: number | undefined): number | undefined =>
+      mono === undefined ? undefined : Math.round(nowEpoch - (nowMono - mono));
+    const h = this.config.haCf;
+    const snap = this.machine?.snapshot();
+    const nodes: NodeSnapshot[] = (snap?.nodes ?? []).map((n) => {
+      const lastStatus = epoch(n.lastStatusAt);
+      return {
+        name: n.name,
+        type: n.type,
+        status: n.status,
+        isLocal: n.isLocal,
+        deadtime: n.deadtime,
+        generation: n.generation,
+        ...(n.lastSeq === undefined ? {} : { lastSeq: n.lastSeq }),
+        ...(n.uuid ? { uuid: hexOf(n.uuid) } : {}),
+        ...(lastStatus === undefined ? {} : { lastStatus }),
+        links: n.links.map((l) => {
+          const lastHeard = epoch(l.lastHeardAt);
+          return lastHeard === undefined ? { name: l.name, status: l.status } : { name: l.name, status: l.status, lastHeard };
+        }),
+        missing: n.missing,
+      };
+    });
+    return {
+      node: this.config.localNode,
+      status: snap?.localStatus ?? 'init',
+      generation: this.generation,
+      uuid: hexOf(this.uuid),
+      commUp: snap?.commUp ?? false,
+      flowControl: snap?.flowControl ?? true,
+      advertisedDeadtime: snap?.advertisedDeadtime ?? h.deadtime,
+      lastSentSeq: snap?.lastSentSeq ?? 0,
+      startedAt: this.startedAt,
+      timers: snap?.timers ?? { keepalive: h.keepalive, deadtime: h.deadtime, warntime: h.warntime, initdead: h.initdead, deadping: h.deadping },
+      media: this.media?.views() ?? [],
+      nodes,
+      eventLoop: { worstDelayMs: Math.round(this.lag.worstSeenMs), warnThresholdMs: this.lagLimits.warnMs },
+      badPackets: this.badPackets,
+    };
+  }
+
+  /**
+   * SIGHUP: take what can change without a restart. New authkeys take effect
+   * for the next datagram in and out (nothing in flight is dropped: what was
+   * already sent stays valid for peers that still hold the old key, and a
+   * retransmission is re-signed with the new one); timers, msgfmt,
+   * compression and log_badpack too. Nodes, media, udpport, ping nodes,
+   * hbgenmethod and uuidfrom need a restart, as they do for Heartbeat.
+   */
+  applyConfig(next: ClusterConfig): ApplyConfigResult {
+    const applied: string[] = [];
+    const needsRestart: string[] = [];
+    const a = this.config.haCf;
+    const b = next.haCf;
+    const same = (x: unknown, y: unknown): boolean => JSON.stringify(x) === JSON.stringify(y);
+    if (next.localNode !== this.config.localNode) needsRestart.push('node name');
+    if (!same(a.nodes, b.nodes)) needsRestart.push('node');
+    if (!same(a.media, b.media)) needsRestart.push('media (bcast/ucast/mcast/udpport)');
+    if (!same(a.pingNodes, b.pingNodes)) needsRestart.push('ping/ping_group');
+    if (a.hbgenmethod !== b.hbgenmethod) needsRestart.push('hbgenmethod');
+    if (a.uuidfrom !== b.uuidfrom) needsRestart.push('uuidfrom');
+    if (!same([...this.keys.keys.entries(), this.keys.active], [...next.authKeys.keys.entries(), next.authKeys.active])) {
+      applied.push('authkeys');
+    }
+    this.keys = next.authKeys;
+    const timerNames = ['keepalive', 'deadtime', 'warntime', 'initdead', 'deadping', 'maxRexmitDelay', 'hopfudge'] as const;
+    const changedTimers = timerNames.filter((k) => a[k] !== b[k]);
+    if (changedTimers.length > 0) {
+      applied.push(...changedTimers);
+      const timers = Object.fromEntries(changedTimers.map((k) => [k, b[k]]));
+      this.machine?.handle({ type: 'timers', timers });
+      this.lagLimits = lagThresholds(b);
+      if (a.keepalive !== b.keepalive && this.state === 'running') {
+        this.nextKeepaliveAt = performance.now() + b.keepalive;
+        this.armKeepalive();
+      }
+    }
+    if (a.msgfmt !== b.msgfmt || a.traditionalCompression !== b.traditionalCompression || a.compressionThreshold !== b.compressionThreshold) {
+      applied.push('msgfmt/compression');
+    }
+    if (a.logBadpack !== b.logBadpack) applied.push('log_badpack');
+    this.encodeOpts = encodeOptions(next);
+    // Keep what cannot change live as it was, so a later applyConfig compares against what runs.
+    this.config = {
+      ...next,
+      localNode: this.config.localNode,
+      haCf: { ...b, nodes: a.nodes, media: a.media, pingNodes: a.pingNodes, hbgenmethod: a.hbgenmethod, uuidfrom: a.uuidfrom },
+    };
+    if (applied.length > 0) this.log.info(`configuration re-read: applied ${applied.join(', ')}`);
+    if (needsRestart.length > 0) this.log.warn(`configuration re-read: ${needsRestart.join(', ')} changed; takes effect after a restart`);
+    return { applied, needsRestart };
+  }
+
+  /** Close the sockets, stop the timers and the ping children. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.state = 'stopped';
+    if (this.keepaliveTimer) clearTimeout(this.keepaliveTimer);
+    if (this.tickTimer) clearTimeout(this.tickTimer);
+    this.keepaliveTimer = undefined;
+    this.tickTimer = undefined;
+    this.loadAverage.stop();
+    this.lag.stop();
+    await this.pings?.stop();
+    await this.media?.close();
+  }
+
+  // ---------------------------------------------------------------- timers
+
+  private clock(): { now: number; wallSeconds: number } {
+    return { now: performance.now(), wallSeconds: Math.floor(Date.now() / 1000) };
+  }
+
+  /** The keepalive chain: aimed at fixed instants so it does not drift; never bursts after a stall. */
+  private armKeepalive(): void {
+    if (this.keepaliveTimer) clearTimeout(this.keepaliveTimer);
+    const delay = Math.max(0, this.nextKeepaliveAt - performance.now());
+    this.keepaliveTimer = setTimeout(() => this.onKeepalive(), delay);
+  }
+
+  private onKeepalive(): void {
+    if (this.state !== 'running') return;
+    const keepalive = this.config.haCf.keepalive;
+    const now = performance.now();
+    const late = now - this.nextKeepaliveAt;
+    this.step({ type: 'keepalive', ...this.clock() });
+    this.nextKeepaliveAt = late > keepalive ? now + keepalive : this.nextKeepaliveAt + keepalive;
+    this.armKeepalive();
+    this.checkLoopLag(late);
+  }
+
+  private checkLoopLag(keepaliveLateMs: number): void {
+    const delay = Math.max(this.lag.takeMaxMs(), keepaliveLateMs);
+    if (delay < this.lagLimits.warnMs) return;
+    const d = this.lagLimiter.check('lag', Date.now());
+    if (!d.allowed) return;
+    const h = this.config.haCf;
+    const text =
+      `event loop blocked for ${Math.round(delay)} ms: our heartbeats left that late ` +
+      `(keepalive ${h.keepalive} ms, peers warn after ${h.warntime} ms and declare us dead after ${h.deadtime} ms)`;
+    if (delay >= this.lagLimits.errorMs) this.log.error(text);
+    else this.log.warn(text);
+  }
+
+  /**
+   * One timer for everything the machine waits for: a node's or link's dead
+   * time running out, retransmission requests, reqnodes retries, the end of
+   * the start-up dt. It fires at the machine's next deadline — detection at
+   * dt plus a few ms instead of Heartbeat's dt…dt+250 — and at least every
+   * 250 ms, Heartbeat's own poll interval.
+   *
+   * The work runs from setImmediate: Node's timers run before the poll phase,
+   * so after a stall the datagrams already waiting in the sockets (a peer's
+   * statuses) are read first, and a peer is not declared dead for packets we
+   * simply had not read yet.
+   */
+  private scheduleTick(): void {
+    if (this.state !== 'running' || !this.machine) return;
+    const now = performance.now();
+    const deadline = this.machine.nextDeadline();
+    const at = Math.min(now + MAX_TICK_INTERVAL, Math.max(now + MIN_TICK_INTERVAL, (deadline ?? Infinity) + 1));
+    if (this.tickTimer && at >= this.tickAt - 1) return;
+    if (this.tickTimer) clearTimeout(this.tickTimer);
+    this.tickAt = at;
+    this.tickTimer = setTimeout(() => {
+      this.tickTimer = undefined;
+      this.tickAt = Infinity;
+      if (this.tickPending) return;
+      this.tickPending = true;
+      setImmediate(() => {
+        this.tickPending = false;
+        if (this.state !== 'running') return;
+        this.step({ type: 'tick', ...this.clock() });
+        if (!this.tickTimer) this.scheduleTick();
+      });
+    }, at - now);
+  }
+
+  // ---------------------------------------------------------------- receive
+
+  private onDatagram(bytes: Buffer, link: string, source: DatagramSource): void {
+    if (this.state !== 'running') return;
+    let decoded;
+    try {
+      decoded = decodePacket(bytes, this.keys);
+    } catch (err) {
+      decoded = { ok: false as const, reason: `decoder error: ${(err as Error).message}` };
+    }
+    if (!decoded.ok) {
+      this.badPacket(source, link, decoded.reason);
+      return;
+    }
+    this.step({ type: 'receive', message: decoded.message, origin: { link, address: source.address }, ...this.clock() });
+  }
+
+  private badPacket(source: DatagramSource, link: string, reason: string): void {
+    this.badPackets++;
+    if (this.config.haCf.logBadpack) {
+      const d = this.badPacketLimiter.check(source.address, Date.now());
+      if (d.allowed) {
+        const more = d.suppressed > 0 ? ` (${d.suppressed} more from ${source.address} not logged)` : '';
+        this.log.warn(`dropped bad packet from ${source.address}:${source.port} on ${link}: ${reason}${more}`);
+      }
+    }
+    this.emitSafely('badPacket', { address: source.address, port: source.port, link, reason });
+  }
+
+  // ---------------------------------------------------------------- actions
+
+  private step(event: MembershipEvent): void {
+    if (!this.machine) return;
+    let actions: MembershipAction[];
+    try {
+      actions = this.machine.handle(event);
+    } catch (err) {
+      // The machine is written not to throw; if it ever does, one event is lost, never the daemon.
+      this.log.crit(`membership: ${event.type} failed: ${(err as Error).stack ?? String(err)}`);
+      return;
+    }
+    // Datagrams first, then everything else: no log line or listener runs before our packets are out.
+    for (const a of actions) if (a.type === 'transmit') this.transmit(a.message);
+    for (const a of actions) if (a.type !== 'transmit') this.perform(a);
+    this.scheduleTick();
+  }
+
+  private transmit(message: HbMessage): void {
+    const encoded = encodePacket(message, this.keys, this.encodeOpts);
+    if (!encoded.ok) {
+      const d = this.sendErrorLimiter.check('encode', Date.now());
+      if (d.allowed) this.log.error(`cannot encode an outgoing message: ${encoded.reason}`);
+      return;
+    }
+    this.media?.sendAll(encoded.bytes);
+  }
+
+  private perform(a: Exclude<MembershipAction, { type: 'transmit' }>): void {
+    switch (a.type) {
+      case 'log':
+        this.log[a.level](a.text, a.meta);
+        return;
+      case 'deliver':
+        this.emitSafely('message', {
+          message: a.message,
+          type: a.messageType,
+          from: a.from,
+          fromSelf: a.fromSelf,
+          ...(a.link === undefined ? {} : { link: a.link }),
+        });
+        return;
+      case 'nodeStatus':
+        this.emitSafely('nodeStatus', {
+          node: a.node,
+          nodeType: a.nodeType,
+          status: a.status,
+          previous: a.previous,
+          isLocal: a.node === this.config.localNode,
+        });
+        return;
+      case 'linkStatus':
+        this.emitSafely('linkStatus', { node: a.node, link: a.link, status: a.status });
+        return;
+      case 'commUp':
+        this.emitSafely('commUp');
+        return;
+      case 'peerDead':
+        this.emitSafely('peerDead', { node: a.node, nodeType: a.nodeType });
+        return;
+      case 'peerRestarted':
+        this.emitSafely('peerRestarted', { node: a.node, generation: a.generation, previousGeneration: a.previousGeneration });
+        return;
+      case 'peerReturnedAfterPartition':
+        this.emitSafely('peerReturnedAfterPartition', { node: a.node });
+        return;
+      case 'lateHeartbeat':
+        this.emitSafely('lateHeartbeat', { node: a.node, intervalMs: a.intervalMs, beyondDeadtime: a.beyondDeadtime });
+        return;
+      case 'localHeartbeatLost':
+        this.emitSafely('localHeartbeatLost');
+        return;
+      case 'nodeListChanged':
+        this.emitSafely('nodeListChanged', { added: a.added, removed: a.removed });
+        return;
+    }
+  }
+
+  /** A listener that throws must not take the heartbeat with it. */
+  private emitSafely<K extends keyof HeartbeatNodeEvents>(event: K, ...args: HeartbeatNodeEvents[K]): void {
+    for (const listener of this.emitter.listeners(event)) {
+      try {
+        (listener as (...a: unknown[]) => void)(...args);
+      } catch (err) {
+        this.log.error(`a ${event} listener failed: ${(err as Error).stack ?? String(err)}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,15 @@
+export { HeartbeatNode, MAX_TICK_INTERVAL, type HeartbeatNodeOptions } from './heartbeat-node.js';
+export { lagThresholds, type LagThresholds } from './loop-lag.js';
+export { PingMonitor, type PingTarget } from './ping-monitor.js';
+export { RateLimiter } from './rate-limit.js';
+export type {
+  ApplyConfigResult,
+  BadPacketEvent,
+  ClusterMessageEvent,
+  HeartbeatNodeEvents,
+  HeartbeatSnapshot,
+  LinkSnapshot,
+  LinkStatusEvent,
+  NodeSnapshot,
+  NodeStatusEvent,
+} from './types.js';

@@ -2,11 +2,11 @@
 // daemon will at start-up, print every problem (stderr, `FILE:LINE: …`),
 // then a one-screen summary of what this node would do (stdout).
 // Exit 0 when the daemon would start (warnings allowed), 1 when it would not.
+import { loadAndResolveConfig } from '../daemon/load-config.js';
 import {
   countBySeverity,
   formatMillis as ms,
   formatProblem,
-  loadClusterConfig,
   type ClusterConfig,
   type LoadOptions,
   type LoadResult,
@@ -22,7 +22,7 @@ export const LIVENESS_CHECK_INTERVAL_MS = 250;
 export function runCheck(
   common: CommonOptions,
   io: CliIo = processIo,
-  load: (options: LoadOptions) => LoadResult = loadClusterConfig,
+  load: (options: LoadOptions) => LoadResult = loadAndResolveConfig,
 ): number {
   const result = load({
     configDir: common.configDir,

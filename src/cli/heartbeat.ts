@@ -8,7 +8,8 @@
 // Argument parsing is complete here; each mode is one function in MODES so
 // the daemon and the control modes slot in without touching the parsing.
 import { runCheck } from './check.js';
-import { EXIT_OK, UsageError, isMainModule, notImplemented, processIo, runCli, type CliIo } from './main.js';
+import { killRunningDaemon, reloadRunningDaemon, reportDaemonStatus, runDaemon } from '../daemon/index.js';
+import { EXIT_OK, UsageError, isMainModule, processIo, runCli, type CliIo } from './main.js';
 import { COMMON_OPTIONS, COMMON_OPTIONS_HELP, parseCommandLine, resolveCommonOptions, type CommonOptions, type Environment } from './options.js';
 
 export type HeartbeatMode = 'daemon' | 'check' | 'kill' | 'status' | 'reload';
@@ -60,10 +61,10 @@ export type ModeHandler = (common: CommonOptions, io: CliIo) => Promise<number> 
 
 export const MODES: Readonly<Record<HeartbeatMode, ModeHandler>> = {
   check: (common, io) => runCheck(common, io),
-  daemon: (_common, io) => notImplemented('heartbeat (the daemon)', io),
-  kill: (_common, io) => notImplemented('heartbeat -k', io),
-  status: (_common, io) => notImplemented('heartbeat -s', io),
-  reload: (_common, io) => notImplemented('heartbeat -r', io),
+  daemon: (common, io) => runDaemon(common, io),
+  kill: (common, io) => killRunningDaemon(common, io),
+  status: (common, io) => reportDaemonStatus(common, io),
+  reload: (common, io) => reloadRunningDaemon(common, io),
 };
 
 export async function heartbeatMain(argv: readonly string[], io: CliIo = processIo): Promise<number> {

@@ -1,12 +1,14 @@
 // Which agent serves a haresources resource, looked up as Heartbeat's
 // ResourceManager does (spec §9.1): `<configDir>/resource.d/NAME`, then
 // `<initDir>/NAME`, each only if it is a regular executable file; then the
-// built-in IPaddr / IPaddr2. A real IPaddr script in resource.d therefore
-// wins over the built-in, as it would in Heartbeat.
+// built-in IPaddr / IPaddr2 and the scripts heartbeat-ts ships (nginx). A
+// real IPaddr script in resource.d therefore wins over the built-in, as it
+// would in Heartbeat, and an nginx init script in /etc/init.d wins over ours.
 import { accessSync, constants, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConfigProblem, ResourceGroupConfig, ResourceRef } from '../../config/types.js';
 import { parseIpAddrArguments, type BuiltinAddressAgent } from './ipaddr-args.js';
+import { SHIPPED_SCRIPTS, shippedScriptPath, type ShippedScript } from './shipped-scripts.js';
 
 export const DEFAULT_INIT_DIR = '/etc/init.d';
 
@@ -66,6 +68,8 @@ export function resolveResource(ref: ResourceRef, options: ResolveOptions): Reso
   }
   const builtin = BUILTINS.find((b) => b === ref.script);
   if (builtin) return { kind: 'builtin', ref, name: builtin };
+  const shipped = SHIPPED_SCRIPTS.find((name) => name === ref.script);
+  if (shipped) return { kind: 'script', ref, path: shippedScriptPath(shipped as ShippedScript) };
   const detail = notes.length ? notes.join('; ') : `no regular executable file ${looked.join(' or ')}`;
   return { kind: 'unresolved', ref, reason: `Cannot locate resource script ${ref.script}: ${detail}` };
 }

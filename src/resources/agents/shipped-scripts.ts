@@ -6,6 +6,9 @@ import { fileURLToPath } from 'node:url';
 
 export type ShippedScript = 'nginx';
 
+/** Resource scripts heartbeat-ts ships, usable from haresources by name. */
+export const SHIPPED_SCRIPTS: readonly ShippedScript[] = ['nginx'];
+
 export function shippedScriptPath(name: ShippedScript): string {
   const candidates = [
     new URL(`../../scripts/${name}`, import.meta.url), // src/resources/agents → src/scripts

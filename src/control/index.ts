@@ -1,0 +1,5 @@
+export { controlSocketPath, parseControlRequest, RESOURCE_SCOPES, CONTROL_SOCKET_NAME } from './protocol.js';
+export type { ControlRequest, ControlResponse, ResourceScope } from './protocol.js';
+export { requestDaemon, DaemonUnreachableError } from './client.js';
+export { startControlServer } from './server.js';
+export type { ControlHandler, ControlServer } from './server.js';

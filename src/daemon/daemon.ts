@@ -1,0 +1,489 @@
+// The running daemon: wires the heartbeat layer (membership events and
+// cluster messages), the resource manager (a pure reducer) and the group
+// runner (agents), the control socket, application probes and signals.
+//
+// Everything the manager decides goes through one queue: events are reduced
+// one at a time, and the commands of each step are carried out in order.
+// Group operations run asynchronously and come back as events; nothing here
+// blocks the heartbeat layer's timers.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
+import { formatProblem, type ClusterConfig, type ConfigProblem } from '../config/index.js';
+import { startControlServer, type ControlRequest, type ControlResponse, type ControlServer } from '../control/index.js';
+import type { DaemonStatus } from '../control/status.js';
+import { HeartbeatNode, messageOf } from '../heartbeat/index.js';
+import type { Logger } from '../log/index.js';
+import { createProbeSupervisor, type ProbeSupervisor } from '../monitor/index.js';
+import {
+  applyStopFailurePolicy,
+  createManager,
+  GroupRunner,
+  groupViews,
+  isStable,
+  nextDeadline,
+  step,
+  toClusterMessage,
+  type GroupStartResult,
+  type GroupStopResult,
+  type ManagerCommand,
+  type ManagerEvent,
+  type ManagerState,
+  type StandbyRequest,
+} from '../resources/index.js';
+import { loadAndResolveConfig } from './load-config.js';
+import { baseScriptEnvironment, type DaemonPaths } from './script-environment.js';
+import { buildDaemonStatus } from './status-view.js';
+
+export interface DaemonOptions {
+  readonly paths: DaemonPaths;
+  readonly config: ClusterConfig;
+  readonly logger: Logger;
+}
+
+/** How long a graceful stop keeps heartbeating after `shutdone`, so the peer hears it (Heartbeat: ~1–2 s). */
+function lingerAfterShutdown(config: ClusterConfig): number {
+  return Math.min(1_000, Math.max(300, 2 * config.haCf.keepalive));
+}
+
+/** An admin request refused because the cluster is busy is retried until it settles, for at most this long. */
+const ADMIN_SETTLE_WAIT_MS = 15_000;
+
+/** The peer states the manager follows; `dead` comes as its own event, anything else is ignored. */
+const PEER_STATUSES = ['init', 'up', 'active'] as const;
+
+/** Refusals that waiting cannot cure. */
+function isPermanentRefusal(text: string): boolean {
+  return /nice_failback|shutdown/i.test(text);
+}
+
+export class Daemon {
+  private config: ClusterConfig;
+  private readonly paths: DaemonPaths;
+  private readonly log: Logger;
+  private readonly rscLog: Logger;
+  private readonly node: HeartbeatNode;
+  private readonly runner: GroupRunner;
+  private state: ManagerState;
+  private probes: ProbeSupervisor | undefined;
+  private control: ControlServer | undefined;
+  private readonly queue: ManagerEvent[] = [];
+  private draining = false;
+  private tickTimer: NodeJS.Timeout | undefined;
+  private tickAt: number | undefined;
+  private adminAnswer: { accepted: boolean; text: string } | undefined;
+  private readonly startedAt = Date.now();
+  private readonly lag: IntervalHistogram = monitorEventLoopDelay({ resolution: 20 });
+  private stopping = false;
+  private finished = false;
+  private resolveExit!: (code: number) => void;
+  /** Resolves with the exit code once the daemon has stopped. */
+  readonly exited: Promise<number> = new Promise((resolve) => (this.resolveExit = resolve));
+  private readonly signalHandlers: Array<[NodeJS.Signals, () => void]> = [];
+
+  constructor(options: DaemonOptions) {
+    this.config = options.config;
+    this.paths = options.paths;
+    this.log = options.logger;
+    this.rscLog = options.logger.child('resources');
+    const config = this.config;
+    this.node = new HeartbeatNode({ config, stateDir: this.paths.stateDir, logger: options.logger.child('heartbeat') });
+    this.runner = new GroupRunner({
+      groups: config.haResources.groups,
+      configDir: this.paths.configDir,
+      resources: config.options.resources,
+      arp: config.options.arp,
+      logger: this.rscLog,
+      env: baseScriptEnvironment(config, this.paths),
+      scratchDir: join(this.paths.runDir, 'rsctmp'),
+    });
+    this.state = createManager({
+      localNode: config.localNode,
+      nodes: config.haCf.nodes,
+      groups: config.haResources.groups,
+      autoFailback: config.haCf.autoFailback,
+      failedStartStandbyDelay: config.options.resources.failedStartStandbyDelay,
+    });
+  }
+
+  private now(): number {
+    return Math.round(performance.now());
+  }
+
+  async start(): Promise<void> {
+    const cfg = this.config;
+    this.lag.enable();
+    await mkdir(this.paths.stateDir, { recursive: true, mode: 0o755 });
+    await mkdir(join(this.paths.runDir, 'rsctmp'), { recursive: true, mode: 0o755 });
+    this.log.info(
+      `heartbeat-ts starting on node ${cfg.localNode}: config ${this.paths.configDir}, state ${this.paths.stateDir}, run ${this.paths.runDir}`,
+    );
+    for (const w of cfg.warnings) this.log.warn(formatProblem(w).replace(/\n/g, ' '));
+    this.wireHeartbeatEvents();
+    this.dispatch({ type: 'start', now: this.now() });
+
+    // Heartbeat checks for resources already running before it negotiates:
+    // the manager adopts or releases them once it knows what the peer holds.
+    const running = await this.startupProbe();
+    this.dispatch({ type: 'startup-probe', now: this.now(), running });
+
+    await this.node.start();
+    this.control = await startControlServer(this.paths.runDir, (request) => this.handleControl(request));
+    this.startProbes();
+    this.installSignalHandlers();
+    this.log.info(`heartbeat-ts running on node ${cfg.localNode} (pid ${process.pid})`);
+  }
+
+  // ───────────────────────────── heartbeat layer ─────────────────────────────
+
+  private wireHeartbeatEvents(): void {
+    const node = this.node;
+    node.on('commUp', () => {
+      const snapshot = node.snapshot();
+      const activePeers = snapshot.nodes
+        .filter((n) => !n.isLocal && n.type === 'normal' && n.status === 'active')
+        .map((n) => n.name);
+      this.dispatch({ type: 'comm-up', now: this.now(), activePeers });
+    });
+    node.on('nodeStatus', (e) => {
+      if (e.isLocal || e.nodeType !== 'normal') return;
+      const status = PEER_STATUSES.find((st) => st === e.status);
+      if (status !== undefined) this.dispatch({ type: 'peer-status', now: this.now(), peer: e.node, status });
+    });
+    node.on('peerDead', (e) => {
+      if (e.nodeType !== 'normal') return;
+      this.dispatch({ type: 'peer-dead', now: this.now(), peer: e.node });
+    });
+    node.on('peerRestarted', (e) => this.dispatch({ type: 'peer-restarted', now: this.now(), peer: e.node }));
+    node.on('peerReturnedAfterPartition', (e) => this.dispatch({ type: 'peer-returned', now: this.now(), peer: e.node }));
+    node.on('message', (e) => {
+      if (e.fromSelf) return;
+      const parsed = toClusterMessage(e.message);
+      if (!parsed.ok) {
+        this.log.debug(`cluster message from ${e.from} not usable by the resource manager: ${parsed.error}`);
+        return;
+      }
+      this.dispatch({ type: 'message', now: this.now(), message: parsed.message });
+    });
+    node.on('localHeartbeatLost', () => {
+      this.log.crit('No local heartbeat: this process stalled longer than its dead time; the peer may have taken over');
+    });
+  }
+
+  private async startupProbe(): Promise<string[]> {
+    const keys = this.config.haResources.groups.map((g) => g.key);
+    const results = await Promise.all(
+      keys.map(async (key) => {
+        try {
+          const status = await this.runner.status(key);
+          return status.state === 'stopped' ? undefined : key;
+        } catch (err) {
+          this.rscLog.error(`status of resource group ${key} at start-up failed: ${(err as Error).message}`);
+          return key;
+        }
+      }),
+    );
+    return results.filter((k): k is string => k !== undefined);
+  }
+
+  // ──────────────────────────── the manager loop ────────────────────────────
+
+  private dispatch(event: ManagerEvent): void {
+    this.queue.push(event);
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (let e = this.queue.shift(); e !== undefined; e = this.queue.shift()) {
+        let result;
+        try {
+          result = step(this.state, e);
+        } catch (err) {
+          this.log.crit(`resource manager failed on event ${e.type}: ${(err as Error).stack ?? String(err)}`);
+          continue;
+        }
+        this.state = result.state;
+        for (const command of result.commands) this.execute(command);
+      }
+    } finally {
+      this.draining = false;
+    }
+    this.scheduleTick();
+    this.publishGroupStates();
+  }
+
+  private scheduleTick(): void {
+    const due = nextDeadline(this.state);
+    if (due === undefined || this.finished) {
+      if (this.tickTimer) clearTimeout(this.tickTimer);
+      this.tickTimer = undefined;
+      this.tickAt = undefined;
+      return;
+    }
+    if (this.tickTimer && this.tickAt === due) return;
+    if (this.tickTimer) clearTimeout(this.tickTimer);
+    this.tickAt = due;
+    this.tickTimer = setTimeout(() => {
+      this.tickTimer = undefined;
+      this.tickAt = undefined;
+      this.dispatch({ type: 'tick', now: this.now() });
+    }, Math.max(0, due - this.now()));
+  }
+
+  private execute(command: ManagerCommand): void {
+    switch (command.kind) {
+      case 'send':
+        this.send(command.fields, command.dest);
+        return;
+      case 'log':
+        this.rscLog[command.level](command.text);
+        return;
+      case 'start-group':
+        void this.startGroup(command.key);
+        return;
+      case 'stop-group':
+        void this.stopGroup(command.key);
+        return;
+      case 'stop-failed':
+        void this.applyStopFailure(command.key, command.resource, command.reason);
+        return;
+      case 'shutdown-complete':
+        void this.finishShutdown();
+        return;
+      case 'shutdown-blocked':
+        this.log.crit(
+          `Shutdown cannot complete: resource group(s) ${command.keys.join(', ')} would not stop; they are still held here. ` +
+            'Stop them by hand, then run heartbeat -k again',
+        );
+        return;
+      case 'admin-result':
+        this.adminAnswer = { accepted: command.accepted, text: command.text };
+        return;
+    }
+  }
+
+  private send(fields: ReadonlyArray<readonly [string, string]>, dest: string | undefined): void {
+    if (!this.node.running) {
+      this.log.debug(`not sending t=${fields[0]?.[1]}: the heartbeat layer is not running`);
+      return;
+    }
+    try {
+      this.node.send(messageOf(fields), dest === undefined ? {} : { dest });
+    } catch (err) {
+      this.log.error(`cannot send t=${fields[0]?.[1]}: ${(err as Error).message}`);
+    }
+  }
+
+  private async startGroup(key: string): Promise<void> {
+    let result: GroupStartResult;
+    try {
+      result = await this.runner.start(key);
+    } catch (err) {
+      this.rscLog.error(`Resource group ${key}: start could not run: ${(err as Error).message}`);
+      this.dispatch({ type: 'group-result', now: this.now(), key, op: 'start', ok: false, resource: key, reason: (err as Error).message });
+      return;
+    }
+    if (result.outcome === 'started') {
+      this.rscLog.info(`Resource group ${key}: started in ${Math.round(result.durationMs)} ms`);
+      this.dispatch({ type: 'group-result', now: this.now(), key, op: 'start', ok: true });
+      return;
+    }
+    this.rscLog.error(
+      `Resource group ${key}: start FAILED in ${Math.round(result.durationMs)} ms: ${result.resource}: ${result.reason}; the group was stopped again`,
+    );
+    this.dispatch({ type: 'group-result', now: this.now(), key, op: 'start', ok: false, resource: result.resource, reason: result.reason });
+    if (result.rollback.outcome === 'stopFailed') {
+      void this.applyStopFailure(key, result.rollback.resource, result.rollback.reason);
+    }
+  }
+
+  private async stopGroup(key: string): Promise<void> {
+    let result: GroupStopResult;
+    try {
+      result = await this.runner.stop(key);
+    } catch (err) {
+      this.rscLog.error(`Resource group ${key}: stop could not run: ${(err as Error).message}`);
+      this.dispatch({ type: 'group-result', now: this.now(), key, op: 'stop', ok: false, resource: key, reason: (err as Error).message });
+      return;
+    }
+    if (result.outcome === 'stopped') {
+      this.rscLog.info(`Resource group ${key}: stopped in ${Math.round(result.durationMs)} ms`);
+      this.dispatch({ type: 'group-result', now: this.now(), key, op: 'stop', ok: true });
+      return;
+    }
+    this.rscLog.crit(`Resource group ${key}: stop FAILED in ${Math.round(result.durationMs)} ms: ${result.resource}: ${result.reason}`);
+    this.dispatch({ type: 'group-result', now: this.now(), key, op: 'stop', ok: false, resource: result.resource, reason: result.reason });
+  }
+
+  private async applyStopFailure(key: string, resource: string, reason: string): Promise<void> {
+    await applyStopFailurePolicy(this.config.options.resources.onStopFailure, { group: key, resource, reason }, {
+      logger: this.rscLog,
+      requestShutdown: () => this.requestShutdown(`resource ${resource} of group ${key} would not stop`),
+    });
+  }
+
+  private publishGroupStates(): void {
+    if (!this.probes) return;
+    for (const g of groupViews(this.state)) {
+      this.probes.setGroupState(g.key, {
+        held: g.heldHere && g.state === 'running',
+        transitioning: g.state === 'starting' || g.state === 'stopping',
+      });
+    }
+  }
+
+  // ───────────────────────────── probes ─────────────────────────────
+
+  private startProbes(): void {
+    if (this.config.probes.length === 0) return;
+    this.probes = createProbeSupervisor({
+      probes: this.config.probes,
+      logger: this.log.child('monitor'),
+      onRelease: (group, reason) => this.dispatch({ type: 'probe-release', now: this.now(), reason, ...(group === undefined ? {} : { group }) }),
+      onEligible: (group, reason) => this.dispatch({ type: 'probe-eligible', now: this.now(), reason, ...(group === undefined ? {} : { group }) }),
+      onShutdown: (reason) => this.requestShutdown(`application probe: ${reason}`),
+    });
+    this.publishGroupStates();
+    this.probes.start();
+  }
+
+  // ───────────────────────────── control ─────────────────────────────
+
+  status(): DaemonStatus {
+    const p99 = this.lag.percentile(99) / 1e6;
+    const max = this.lag.max / 1e6;
+    return buildDaemonStatus({
+      config: this.config,
+      snapshot: this.node.snapshot(),
+      manager: this.state,
+      probes: this.probes,
+      pid: process.pid,
+      startedAt: this.startedAt,
+      now: Date.now(),
+      eventLoopLag: { p99: Math.round(p99 * 10) / 10, max: Math.round(max * 10) / 10 },
+    });
+  }
+
+  private async handleControl(request: ControlRequest): Promise<ControlResponse> {
+    switch (request.command) {
+      case 'status':
+        return { ok: true, result: this.status() };
+      case 'standby':
+      case 'takeover':
+        return this.adminMove(request.command, request.scope);
+      case 'shutdown':
+        this.requestShutdown(request.reason ?? 'requested on the control socket');
+        return { ok: true, result: { text: 'shutting down' } };
+      case 'reload':
+        return this.reload();
+      case 'probe-release': {
+        if (request.group !== undefined && !this.config.haResources.groups.some((g) => g.key === request.group)) {
+          return { ok: false, error: `no resource group ${request.group} in haresources` };
+        }
+        this.dispatch({ type: 'probe-release', now: this.now(), reason: request.reason, ...(request.group === undefined ? {} : { group: request.group }) });
+        return { ok: true, result: { text: `releasing ${request.group ?? 'every group'}: ${request.reason}` } };
+      }
+    }
+  }
+
+  private async adminMove(command: 'standby' | 'takeover', scope: StandbyRequest): Promise<ControlResponse> {
+    if (this.stopping) return { ok: false, error: 'heartbeat is shutting down' };
+    if (command === 'takeover') this.probes?.clearIneligibility(undefined, 'hb_takeover');
+    const attempt = (): { accepted: boolean; text: string } => {
+      this.adminAnswer = undefined;
+      this.dispatch({ type: command === 'standby' ? 'admin-standby' : 'admin-takeover', now: this.now(), rsc: scope });
+      return this.adminAnswer ?? { accepted: false, text: 'the resource manager gave no answer' };
+    };
+    let answer = attempt();
+    const deadline = Date.now() + ADMIN_SETTLE_WAIT_MS;
+    // Heartbeat silently ignores a request that arrives while resources are
+    // moving; an admin (or a script) would rather it happened once they settle.
+    while (!answer.accepted && !isPermanentRefusal(answer.text) && Date.now() < deadline && !this.stopping) {
+      await new Promise((r) => setTimeout(r, 250));
+      if (!isStable(this.state)) continue;
+      answer = attempt();
+    }
+    return answer.accepted ? { ok: true, result: { text: answer.text } } : { ok: false, error: answer.text };
+  }
+
+  /** SIGHUP / heartbeat -r: a bad new configuration is refused and the running one kept. */
+  async reload(): Promise<ControlResponse> {
+    const { config: next, problems } = loadAndResolveConfig({ configDir: this.paths.configDir, localNode: this.config.localNode });
+    if (!next) {
+      for (const p of problems) if (p.severity === 'error') this.log.error(formatProblem(p).replace(/\n/g, ' '));
+      this.log.error('Config errors: the new configuration is NOT used; the running configuration is kept');
+      const errors = problems.filter((p) => p.severity === 'error').map((p) => formatProblem(p).split('\n')[0]);
+      return { ok: false, error: `configuration errors, nothing changed:\n${errors.join('\n')}` };
+    }
+    const restartNeeded: string[] = [];
+    const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+    if (!same(next.haResources.groups, this.config.haResources.groups)) restartNeeded.push('haresources');
+    if (next.haCf.autoFailback !== this.config.haCf.autoFailback) restartNeeded.push('auto_failback');
+    if (!same(next.options.resources, this.config.options.resources) || !same(next.options.arp, this.config.options.arp)) {
+      restartNeeded.push('heartbeat-ts.ini [resources]/[arp]');
+    }
+    const applied = this.node.applyConfig(next);
+    restartNeeded.push(...applied.needsRestart);
+    const probesChanged = !same(next.probes, this.config.probes);
+    if (restartNeeded.length === 0) this.config = next;
+    if (probesChanged && restartNeeded.length === 0) {
+      await this.probes?.stop();
+      this.probes = undefined;
+      this.log.warn('probes.ini changed: probes restarted (their fall/rise counts and ineligibility start afresh)');
+      this.startProbes();
+    }
+    const summary =
+      `applied: ${applied.applied.length ? applied.applied.join(', ') : 'nothing changed in the heartbeat layer'}` +
+      (restartNeeded.length ? `; needs a restart of heartbeat to take effect: ${restartNeeded.join(', ')}` : '');
+    this.log.info(`Configuration re-read: ${summary}`);
+    return { ok: true, result: { summary, applied: applied.applied, needsRestart: restartNeeded } };
+  }
+
+  // ───────────────────────────── shutdown ─────────────────────────────
+
+  requestShutdown(reason: string): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.log.info(`Graceful shutdown requested: ${reason}`);
+    void this.probes?.stop();
+    this.dispatch({ type: 'shutdown', now: this.now(), reason });
+  }
+
+  private async finishShutdown(): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
+    const linger = lingerAfterShutdown(this.config);
+    this.log.info(`All resources released; heartbeating ${linger} ms more so the peer hears it, then exiting`);
+    await new Promise((r) => setTimeout(r, linger));
+    await this.close();
+    this.log.info('heartbeat-ts stopped');
+    this.resolveExit(0);
+  }
+
+  /** Stops everything without touching resources (used after a completed shutdown, or when start fails). */
+  async close(): Promise<void> {
+    if (this.tickTimer) clearTimeout(this.tickTimer);
+    for (const [signal, handler] of this.signalHandlers) process.off(signal, handler);
+    await this.probes?.stop();
+    await this.control?.close();
+    await this.node.stop();
+    this.runner.dispose();
+    this.lag.disable();
+  }
+
+  private installSignalHandlers(): void {
+    const on = (signal: NodeJS.Signals, handler: () => void): void => {
+      process.on(signal, handler);
+      this.signalHandlers.push([signal, handler]);
+    };
+    on('SIGTERM', () => this.requestShutdown('SIGTERM'));
+    on('SIGINT', () => this.requestShutdown('SIGINT'));
+    on('SIGHUP', () => {
+      this.log.info('SIGHUP: re-reading the configuration');
+      void this.reload();
+    });
+  }
+}
+
+export function describeConfigProblems(problems: readonly ConfigProblem[]): string {
+  return problems.map((p) => `${formatProblem(p)}\n`).join('');
+}

@@ -1,0 +1,296 @@
+// Heartbeat runs its resource work in helper children (req_our_resources,
+// go_standby, mach_down, hb_giveup_resources, the rc.d scripts) and waits for
+// them before it calls itself stable. Here each such job is an Activity in a
+// FIFO queue: one runs at a time, its group operations run one at a time, and
+// its last step (a message, a state change) runs when the last result comes
+// back. Serialising everything means a group is never started while a stop of
+// it is outstanding, and the "is it still right to do this?" checks run
+// against the state at the moment each operation starts.
+import { ipRequestMessage, ipRequestRespMessage, machDownMessage } from './cluster-message.js';
+import { believedHolders, groupData, groupsIn, isHeld } from './groups.js';
+import { startFailed } from './handover.js';
+import { announce, localGroupsToAcquire, processOwnResource, sendHeld } from './negotiation.js';
+import { LOCAL, has, rscName, without } from './rsc.js';
+import { finishGiveup } from './shutdown.js';
+import { abandonStandby, standbyAcquireFinished, standbyReleaseFinished } from './standby.js';
+import { log, send, type Tx } from './tx.js';
+import type { Activity, GroupOp, GroupResultEvent, RunningActivity, StateData } from './types.js';
+
+/** More activities than this in one step means a bug looping; the rest waits for the next event. */
+const MAX_ACTIVITIES_PER_STEP = 256;
+
+export function enqueue(tx: Tx, activity: Activity): void {
+  tx.s.queue.push(activity);
+}
+
+export function busy(s: { readonly running: unknown; readonly queue: readonly unknown[] }): boolean {
+  return s.running !== null || s.queue.length > 0;
+}
+
+function activityReason(a: Activity): string {
+  switch (a.kind) {
+    case 'legacy-give':
+      return `given to ${a.asker} (its ip-request)`;
+    case 'legacy-take':
+      return `taken from ${a.from} (ip-request-resp)`;
+    default:
+      return a.reason;
+  }
+}
+
+function startsIn(s: StateData, keys: readonly string[]): GroupOp[] {
+  return s.config.groups.filter((g) => keys.includes(g.key)).map((g) => ({ op: 'start', key: g.key }));
+}
+
+function stopsIn(s: StateData, keys: readonly string[]): GroupOp[] {
+  return s.config.groups
+    .filter((g) => keys.includes(g.key) && isHeld(groupData(s, g.key)))
+    .reverse()
+    .map((g) => ({ op: 'stop', key: g.key }));
+}
+
+function notHeld(s: StateData, keys: readonly string[]): string[] {
+  return keys.filter((key) => !isHeld(groupData(s, key)));
+}
+
+/** The operations of an activity, decided when it starts, plus what Heartbeat's child does first. */
+function plan(tx: Tx, a: Activity): RunningActivity {
+  const s = tx.s;
+  const me = s.config.localNode;
+  const run: RunningActivity = { activity: a, ops: [], next: 0, inFlight: null, stopFailures: [], heldAtStart: false };
+  switch (a.kind) {
+    case 'acquire-local': {
+      const local = groupsIn(s, LOCAL).map((g) => g.key);
+      if (local.length === 0) log(tx, 'info', `No local resources [ResourceManager listkeys ${me}] to acquire.`);
+      if (a.ask) {
+        // req_resource asking nicely (legacy, peer active): copies found running are asked for too.
+        for (const key of local) {
+          const g = groupData(s, key);
+          if (isHeld(g) && !g.foundAtStartup) continue;
+          send(tx, ipRequestMessage(key));
+          s.legacyAsks[key] = tx.now;
+        }
+        return run;
+      }
+      const keys = localGroupsToAcquire(tx, a.getAnyway);
+      // req_resource's "pretend the owner gave it up" answer to itself (spec §9.3).
+      for (const key of keys) send(tx, ipRequestRespMessage(me, key, true));
+      run.ops = startsIn(s, keys);
+      return run;
+    }
+    case 'mach-down':
+      run.ops = startsIn(s, notHeld(s, s.config.groups.filter((g) => g.node === a.peer).map((g) => g.key)));
+      return run;
+    case 'standby-release':
+      log(tx, 'info', `give up ${rscName(a.rsc)} HA resources (standby).`);
+      run.ops = stopsIn(s, groupsIn(s, a.rsc).map((g) => g.key));
+      return run;
+    case 'standby-acquire':
+      log(tx, 'info', `acquire ${rscName(a.acquire)} HA resources (standby).`);
+      run.ops = startsIn(s, notHeld(s, groupsIn(s, a.acquire).map((g) => g.key)));
+      return run;
+    case 'giveup-all':
+      log(tx, 'info', 'Giving up all HA resources.');
+      run.ops = stopsIn(s, s.config.groups.map((g) => g.key));
+      return run;
+    case 'legacy-give':
+      run.heldAtStart = isHeld(groupData(s, a.key));
+      run.ops = stopsIn(s, [a.key]);
+      return run;
+    case 'legacy-take': {
+      const g = groupData(s, a.key);
+      if (isHeld(g) && g.foundAtStartup) {
+        g.foundAtStartup = false;
+        log(tx, 'warn', `Adopting resource group ${a.key} found running at start-up: ${a.from} gave it up`);
+      }
+      run.ops = startsIn(s, notHeld(s, [a.key]));
+      return run;
+    }
+    case 'release':
+      run.ops = stopsIn(s, a.keys);
+      return run;
+    case 'reacquire':
+      run.ops = startsIn(s, notHeld(s, a.keys));
+      return run;
+  }
+}
+
+/** Whether the next operation is still right now; says why when it is skipped. */
+function stillRight(tx: Tx, run: RunningActivity, op: GroupOp): boolean {
+  const s = tx.s;
+  const g = groupData(s, op.key);
+  if (op.op === 'stop') return isHeld(g);
+  if (isHeld(g)) return false;
+  if (s.shutdown.phase !== 'none') {
+    log(tx, 'info', `Not starting resource group ${op.key}: shutdown in progress`);
+    return false;
+  }
+  const holders = believedHolders(s, op.key);
+  if (holders.length > 0) {
+    log(tx, 'warn', `Not starting resource group ${op.key}: ${holders.join(', ')} holds it`);
+    return false;
+  }
+  const ineligible = s.nodeIneligible ?? g.ineligible;
+  if (ineligible !== null) {
+    log(tx, 'warn', `Starting resource group ${op.key} although this node is ineligible for it (${ineligible}): no other node holds it (availability first)`);
+  }
+  if (run.activity.kind === 'mach-down') log(tx, 'info', `Taking over resource group ${op.key}`);
+  return true;
+}
+
+/** Start the next operation of the running activity, or finish it. */
+function advance(tx: Tx): void {
+  const s = tx.s;
+  for (;;) {
+    const run = s.running;
+    if (run === null || run.inFlight !== null) return;
+    const op = run.ops[run.next];
+    if (op === undefined) {
+      s.running = null;
+      complete(tx, run);
+      return;
+    }
+    run.next++;
+    if (!stillRight(tx, run, op)) continue;
+    run.inFlight = op;
+    groupData(s, op.key).state = op.op === 'start' ? 'starting' : 'stopping';
+    tx.out.push({ kind: op.op === 'start' ? 'start-group' : 'stop-group', key: op.key });
+  }
+}
+
+/** Start queued activities while nothing runs. True when anything happened. */
+export function pump(tx: Tx): boolean {
+  const s = tx.s;
+  let progressed = false;
+  for (let i = 0; i < MAX_ACTIVITIES_PER_STEP && s.running === null; i++) {
+    const next = s.queue.shift();
+    if (next === undefined) break;
+    s.running = plan(tx, next);
+    advance(tx);
+    progressed = true;
+  }
+  return progressed;
+}
+
+function note(tx: Tx, key: string, text: string): void {
+  const g = groupData(tx.s, key);
+  g.note = text;
+  g.noteAt = tx.now;
+}
+
+/** The group runner's answer to the operation in flight. */
+export function onGroupResult(tx: Tx, ev: GroupResultEvent): void {
+  const s = tx.s;
+  const run = s.running;
+  const flight = run?.inFlight;
+  if (run === null || run === undefined || flight === null || flight === undefined || flight.key !== ev.key || flight.op !== ev.op) {
+    log(tx, 'warn', `Ignoring a ${ev.op} result for resource group ${ev.key}: no such operation is outstanding`);
+    return;
+  }
+  run.inFlight = null;
+  const g = groupData(s, ev.key);
+  const reason = activityReason(run.activity);
+  if (ev.op === 'start') {
+    if (ev.ok) {
+      g.state = 'running';
+      g.failure = null;
+      g.foundAtStartup = false;
+      note(tx, ev.key, `started here: ${reason}`);
+    } else {
+      startFailed(tx, ev.key, ev.resource, ev.reason);
+    }
+  } else if (ev.ok) {
+    g.state = 'stopped';
+    g.foundAtStartup = false;
+    note(tx, ev.key, `stopped here: ${reason}`);
+  } else {
+    g.state = 'stop-failed';
+    g.failure = { op: 'stop', resource: ev.resource, reason: ev.reason, at: tx.now };
+    note(tx, ev.key, `could not be stopped (${ev.resource}: ${ev.reason}) while ${reason}`);
+    run.stopFailures.push(ev.key);
+    log(tx, 'crit', `Resource group ${ev.key} failed to stop (${ev.resource}: ${ev.reason}); it stays held by this node`);
+    tx.out.push({ kind: 'stop-failed', key: ev.key, resource: ev.resource, reason: ev.reason });
+    // Half a standby or half a shutdown is worse than none: stop releasing, keep the rest.
+    if (run.activity.kind === 'standby-release' || run.activity.kind === 'giveup-all') run.next = run.ops.length;
+  }
+  advance(tx);
+}
+
+/** After a release, a category none of whose groups runs here any more is no longer claimed. */
+function dropEmptyClaims(tx: Tx): void {
+  const s = tx.s;
+  if (busy(s)) return;
+  for (const category of [1, 2] as const) {
+    if (!has(s.claim, category)) continue;
+    const members = groupsIn(s, category);
+    if (members.length > 0 && members.every((g) => !isHeld(groupData(s, g.key)))) s.claim = without(s.claim, category);
+  }
+}
+
+/** What Heartbeat's helper does when its work is done. */
+function complete(tx: Tx, run: RunningActivity): void {
+  const s = tx.s;
+  const a = run.activity;
+  switch (a.kind) {
+    case 'acquire-local':
+      if (s.config.niceFailback) log(tx, 'info', 'Local Resource acquisition completed.');
+      // Asked groups are acquired when their ip-request-resp comes (legacy-take).
+      if (Object.keys(s.legacyAsks).length === 0) {
+        s.localWorkDone = true;
+        announce(tx, 'req_our_resources');
+      }
+      sendHeld(tx, true, 'req_our_resources()', true);
+      return;
+    case 'mach-down':
+      if (s.config.niceFailback) {
+        processOwnResource(tx, 'mach_down', true);
+        send(tx, machDownMessage());
+      } else {
+        log(tx, 'info', `mach_down takeover complete for node ${a.peer}.`);
+        s.foreignWorkDone = true;
+        announce(tx, 'status');
+      }
+      return;
+    case 'standby-release':
+      if (run.stopFailures.length > 0) {
+        abandonStandby(tx, a.rsc, run.stopFailures);
+        return;
+      }
+      log(tx, 'info', `${rscName(a.rsc)} HA resource release completed (standby).`);
+      standbyReleaseFinished(tx);
+      return;
+    case 'standby-acquire':
+      log(tx, 'info', `${rscName(a.acquire)} HA resource acquisition completed (standby).`);
+      standbyAcquireFinished(tx);
+      return;
+    case 'giveup-all':
+      finishGiveup(
+        tx,
+        run.ops.filter((op) => groupData(s, op.key).state === 'stopped').map((op) => op.key),
+      );
+      return;
+    case 'legacy-give': {
+      if (run.stopFailures.length > 0) {
+        log(tx, 'crit', `Not answering ${a.asker}'s ip-request for ${a.key}: the group would not stop here`);
+        return;
+      }
+      send(tx, ipRequestRespMessage(a.asker, a.key, run.heldAtStart));
+      const peer = s.peers[a.asker];
+      if (peer !== undefined && !peer.legacyHolds.includes(a.key)) peer.legacyHolds.push(a.key);
+      return;
+    }
+    case 'legacy-take':
+      if (Object.keys(s.legacyAsks).length === 0) {
+        s.localWorkDone = true;
+        announce(tx, 'ip-request-resp');
+      }
+      return;
+    case 'release':
+      dropEmptyClaims(tx);
+      if (s.commUp) sendHeld(tx, s.rstate === 'STABLE');
+      return;
+    case 'reacquire':
+      if (s.commUp) sendHeld(tx, s.rstate === 'STABLE');
+      return;
+  }
+}

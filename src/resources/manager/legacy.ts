@@ -1,0 +1,53 @@
+// auto_failback legacy (spec §9.4): no holdings are exchanged; a node that
+// comes up asks for each of its groups with `ip-request`, the holder gives
+// the group up and answers `ip-request-resp`, and the asker takes it.
+import { enqueue } from './activities.js';
+import { ipRequestRespMessage, type ClusterMessage } from './cluster-message.js';
+import { groupConfig } from './groups.js';
+import { log, send, type Tx } from './tx.js';
+
+const MIXED_MODE = 'mixed auto_failback settings (legacy and on/off) cannot share a cluster';
+
+/** rc.d/ip-request on this node: give the group up if we have it, then answer. */
+export function onIpRequest(tx: Tx, msg: ClusterMessage): void {
+  const s = tx.s;
+  const key = msg.ipaddr;
+  if (key === undefined || key === '') {
+    log(tx, 'error', `ip-request from ${msg.src} without ipaddr: ignored`);
+    return;
+  }
+  if (s.config.niceFailback) {
+    log(tx, 'warn', `ip-request for ${key} from ${msg.src} ignored: this node runs auto_failback ${s.config.autoFailback}; ${MIXED_MODE}`);
+    return;
+  }
+  if (groupConfig(s, key) === undefined) {
+    log(tx, 'warn', `ip-request from ${msg.src} for ${key}, which is not a resource group here: answering weown=no`);
+    send(tx, ipRequestRespMessage(msg.src, key, false));
+    return;
+  }
+  enqueue(tx, { kind: 'legacy-give', key, asker: msg.src });
+}
+
+/** rc.d/ip-request-resp: the holder let go of the group we asked for; take it. */
+export function onIpRequestResp(tx: Tx, msg: ClusterMessage): void {
+  const s = tx.s;
+  const key = msg.ipaddr;
+  if (key === undefined || key === '') {
+    log(tx, 'error', `ip-request-resp from ${msg.src} without ipaddr: ignored`);
+    return;
+  }
+  if (s.config.niceFailback) {
+    log(tx, 'warn', `ip-request-resp for ${key} from ${msg.src} ignored: this node runs auto_failback ${s.config.autoFailback}; ${MIXED_MODE}`);
+    return;
+  }
+  log(tx, 'info', `received ip-request-resp ${key} ${msg.ok ?? ''} ${msg.weown ?? ''}`.trimEnd());
+  if (msg.ok !== 'OK') return;
+  if (groupConfig(s, key) === undefined) {
+    log(tx, 'warn', `ip-request-resp from ${msg.src} for ${key}, which is not a resource group here: ignored`);
+    return;
+  }
+  delete s.legacyAsks[key];
+  const peer = s.peers[msg.src];
+  if (peer !== undefined) peer.legacyHolds = peer.legacyHolds.filter((k) => k !== key);
+  enqueue(tx, { kind: 'legacy-take', key, from: msg.src });
+}

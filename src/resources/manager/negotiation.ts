@@ -1,0 +1,303 @@
+// nice_failback start-up negotiation (spec §9.3): `starting`, `resource`,
+// the RQSTDELAY fallback, req_our_resources, and auto-failback's trigger
+// (§9.5). Heartbeat's process_resources(), comm_up_resource_action() and
+// PerformAutoFailback(), re-expressed over the transaction.
+import { enqueue, busy } from './activities.js';
+import { resourceMessage, startingMessage, type ClusterMessage } from './cluster-message.js';
+import { activePeers, readyPeers, groupsIn, isHeld, livePeers, otherHoldsMine, wireHold, believedHolders, groupData } from './groups.js';
+import { adoptFoundRunning, resolveFoundRunningConflicts, resolvePartition, standbyAbortedByPeer } from './reconcile.js';
+import { isStable } from './queries.js';
+import { FOREIGN, LOCAL, NONE, applyHolding, has, parseRsc, rscName, union } from './rsc.js';
+import { beginOwnStandby } from './standby.js';
+import { log, send, type Tx } from './tx.js';
+import { RESOURCE_STATE_NUMBER, type ResourceStateName } from './types.js';
+
+/** How the state answers a peer's `starting` (spec §9.3). `error` = log and ignore. */
+export const ON_PEER_STARTING: Readonly<Record<ResourceStateName, ResourceStateName | 'error'>> = {
+  INIT: 'error',
+  STARTING: 'BOTHSTARTING',
+  BOTHSTARTING: 'BOTHSTARTING',
+  RSCRCVD: 'RSCRCVD',
+  STABLE: 'STABLE',
+  SHUTDOWN: 'SHUTDOWN',
+};
+
+/** How the state moves on any `resource` message, before the stability rules (spec §9.3). */
+export const ON_RESOURCE_MESSAGE: Readonly<Record<ResourceStateName, ResourceStateName | 'error'>> = {
+  INIT: 'error',
+  STARTING: 'RSCRCVD',
+  BOTHSTARTING: 'RSCRCVD',
+  RSCRCVD: 'RSCRCVD',
+  STABLE: 'STABLE',
+  SHUTDOWN: 'SHUTDOWN',
+};
+
+export function armRequestDelay(tx: Tx): void {
+  if (tx.s.rqstDeadline === null) tx.s.rqstDeadline = tx.now + tx.s.config.timers.rqstDelay;
+}
+
+/**
+ * AnnounceTakeover: "Initial resource acquisition complete (reason)", once.
+ * Heartbeat may say it while its helper is still starting groups ("slightly
+ * premature"); here it waits until no resource activity is left.
+ */
+export function announce(tx: Tx, reason: string): void {
+  const s = tx.s;
+  if (s.announced || !s.localWorkDone || !s.foreignWorkDone) return;
+  if (busy(s)) {
+    s.announceReason = reason;
+    return;
+  }
+  s.announced = true;
+  log(tx, 'info', `Initial resource acquisition complete (${reason})`);
+}
+
+/**
+ * hb_send_resources_held: `t=resource rsc_hold=<what we hold> rtype=full
+ * isstable=…`. Like Heartbeat, the node handles its own message before it
+ * leaves (spec §7.2); `fromChild` marks messages Heartbeat's helper children
+ * send (req_our_resources, standby, mach_down), which it handles as received
+ * messages, as opposed to ones its main loop sends from inside a handler.
+ */
+export function sendHeld(tx: Tx, stable: boolean, info?: string, fromChild = false): void {
+  if (!tx.s.config.niceFailback) return;
+  const hold = rscName(wireHold(tx.s));
+  processOwnResource(tx, info, fromChild);
+  send(tx, resourceMessage(hold, stable, info));
+}
+
+/** process_resources() for a `resource` message from this node. */
+export function processOwnResource(tx: Tx, info: string | undefined, fromChild: boolean): void {
+  const s = tx.s;
+  if (s.commUp && (s.rstate === 'STARTING' || s.rstate === 'BOTHSTARTING')) {
+    // A handler's own send does not move the state (Heartbeat's handler then
+    // sets the state it computed); only the RQSTDELAY timer starts. A helper's
+    // message is an ordinary received message and moves it.
+    if (fromChild) {
+      s.rstate = 'RSCRCVD';
+      if (s.config.autoFailback === 'off') {
+        s.foreignWorkDone = true;
+        announce(tx, 'T_RESOURCES');
+      }
+    }
+    armRequestDelay(tx);
+  }
+  if (has(s.claim, LOCAL)) {
+    s.localWorkDone = true;
+    announce(tx, 'T_RESOURCES(us)');
+  }
+  if (info === 'mach_down') {
+    log(tx, 'info', 'mach_down takeover complete.');
+    s.takeoverInProgress = false;
+    s.claim = union(s.claim, FOREIGN);
+    s.needsFailback = true;
+    s.otherStable = true;
+    s.foreignWorkDone = true;
+    announce(tx, 'mach_down');
+  } else if (info === 'shutdown') {
+    s.rstate = 'SHUTDOWN';
+  }
+  if (s.rstate === 'RSCRCVD') armRequestDelay(tx);
+}
+
+/** comm_up_resource_action (spec §8.3 step 4, §9.3, §9.4). */
+export function onCommUp(tx: Tx, active: readonly string[]): void {
+  const s = tx.s;
+  if (s.commUp) {
+    log(tx, 'debug', 'comm-up received twice: ignored');
+    return;
+  }
+  s.commUp = true;
+  for (const p of active) {
+    const peer = s.peers[p];
+    if (peer === undefined) {
+      log(tx, 'warn', `comm-up lists ${p} as active, but it is not a node of ha.cf: ignored`);
+      continue;
+    }
+    peer.status = 'active';
+    peer.anyPackets = true;
+  }
+  if (s.config.peers.every((p) => s.peers[p]?.status !== 'dead')) s.foreignWorkDone = true;
+  if (!s.config.niceFailback) {
+    reqOurResources(tx, false, 'start-up (auto_failback legacy: the home node always takes its own groups)');
+    return;
+  }
+  send(tx, startingMessage());
+  s.rstate = 'STARTING';
+  if (livePeers(s).length === 0) {
+    // Nobody can answer `starting`: Heartbeat gets here through its own
+    // resource messages; the start-up fallback then makes this node stable.
+    log(tx, 'info', `No other node is alive: start-up negotiation ends by the ${tx.s.config.timers.rqstDelay / 1000} s fallback`);
+    s.rstate = 'RSCRCVD';
+    armRequestDelay(tx);
+    adoptFoundRunning(tx, 'no other node is alive');
+  }
+}
+
+/** A peer's `t=starting` (spec §9.3, §6). */
+export function onStarting(tx: Tx, msg: ClusterMessage): void {
+  const s = tx.s;
+  if (!s.config.niceFailback) {
+    log(tx, 'debug', `t=starting from ${msg.src} ignored: auto_failback legacy does not negotiate`);
+    return;
+  }
+  const next = ON_PEER_STARTING[s.rstate];
+  if (!s.commUp || next === 'error') {
+    log(tx, 'error', `Received 'starting' message in state ${RESOURCE_STATE_NUMBER[s.rstate]}`);
+    return;
+  }
+  if (s.rstate === 'STARTING') {
+    s.foreignWorkDone = true;
+    announce(tx, 'HB_R_BOTHSTARTING');
+  }
+  s.otherStable = false;
+  const peer = s.peers[msg.src];
+  if (peer !== undefined) peer.negotiated = false;
+  if (s.takeoverInProgress) log(tx, 'warn', 'T_STARTING received during takeover.');
+  sendHeld(tx, s.rstate === 'STABLE');
+  s.rstate = next;
+}
+
+/** A peer's `t=resource` (spec §9.3; also the standby and mach_down messages, §9.5, §9.6). */
+export function onResource(tx: Tx, msg: ClusterMessage): void {
+  const s = tx.s;
+  const from = msg.src;
+  const peer = s.peers[from];
+  if (peer === undefined) return;
+  if (!s.config.niceFailback) {
+    log(tx, 'debug', `t=resource from ${from} ignored: auto_failback legacy does not track holdings`);
+    return;
+  }
+  if (!s.commUp) {
+    log(tx, 'debug', `t=resource from ${from} before communication is up: ignored`);
+    return;
+  }
+  if (msg.rsc_hold === undefined) {
+    log(tx, 'error', 'resource message without rsc_hold field.');
+    return;
+  }
+  let reported = parseRsc(msg.rsc_hold);
+  if (reported === undefined) {
+    log(tx, 'error', `encode_resources: bad resource type [${msg.rsc_hold}]`);
+    reported = NONE;
+  }
+  const old = s.rstate;
+  let next = ON_RESOURCE_MESSAGE[old];
+  if (next === 'error') {
+    log(tx, 'error', `resource message received in state ${RESOURCE_STATE_NUMBER[old]}`);
+    return;
+  }
+  if ((old === 'STARTING' || old === 'BOTHSTARTING') && s.config.autoFailback === 'off') {
+    s.foreignWorkDone = true;
+    announce(tx, 'T_RESOURCES');
+  }
+  peer.holds = applyHolding(peer.holds, reported, msg.rtype === 'full');
+
+  standbyAbortedByPeer(tx, from, reported, msg.info);
+  if (s.partition !== null && s.partition.peer === from && msg.rtype === 'full') resolvePartition(tx, from, peer.holds);
+  resolveFoundRunningConflicts(tx);
+
+  if (msg.isstable !== undefined) peer.negotiated = msg.isstable === '1';
+  if (msg.isstable === '1') {
+    if (!s.otherStable) {
+      log(tx, 'info', 'remote resource transition completed.');
+      s.otherStable = true;
+      sendHeld(tx, old === 'STABLE');
+      performAutoFailback(tx);
+    }
+  } else if (msg.isstable !== undefined) {
+    s.otherStable = false;
+  }
+
+  if (old !== 'STABLE' && old !== 'SHUTDOWN' && s.otherStable) {
+    log(tx, 'info', 'remote resource transition completed.');
+    reqOurResources(tx, false, 'its home node is this node and the other node is stable (start-up negotiation)');
+    next = 'STABLE';
+    sendHeld(tx, true);
+    performAutoFailback(tx);
+    s.foreignWorkDone = true;
+    if (s.config.autoFailback !== 'on' && has(otherHoldsMine(s), LOCAL)) s.localWorkDone = true;
+    announce(tx, 'T_RESOURCES(them)');
+  }
+  s.rstate = next;
+  if (s.rstate === 'RSCRCVD') armRequestDelay(tx);
+  if (s.rstate === 'STABLE') adoptFoundRunning(tx, 'negotiation finished and no other node holds it');
+}
+
+/** Local groups req_our_resources would start now. */
+export function localGroupsToAcquire(tx: Tx, getAnyway: boolean): string[] {
+  const s = tx.s;
+  return groupsIn(s, LOCAL)
+    .map((g) => g.key)
+    .filter((key) => {
+      const g = groupData(s, key);
+      return !isHeld(g) && (getAnyway || g.state !== 'failed') && believedHolders(s, key).length === 0;
+    });
+}
+
+/** req_our_resources(getthemanyway) (spec §9.3, §9.4). */
+export function reqOurResources(tx: Tx, getAnyway: boolean, reason: string): void {
+  const s = tx.s;
+  if (s.shutdown.phase !== 'none') return;
+  if (s.config.niceFailback) {
+    if (!getAnyway && s.standby.phase === 'NOT') {
+      if (has(otherHoldsMine(s), LOCAL) || (has(s.claim, LOCAL) && localGroupsToAcquire(tx, false).length === 0)) {
+        log(tx, 'info', 'Local Resource acquisition completed. (none)');
+        return;
+      }
+    }
+    s.claim = union(s.claim, LOCAL);
+  }
+  // Heartbeat counts itself as active (its status update is often not done yet).
+  const ask = !s.config.niceFailback && activePeers(s).length + 1 >= 2;
+  enqueue(tx, { kind: 'acquire-local', getAnyway, reason, ask });
+}
+
+/** The RQSTDELAY fallback (heartbeat.c's poll loop, spec §9.3). */
+export function requestDelayExpired(tx: Tx): void {
+  const s = tx.s;
+  s.rstate = 'STABLE';
+  reqOurResources(tx, false, 'its home node is this node (start-up fallback: nobody became stable within 10 s)');
+  log(tx, 'info', 'local resource transition completed.');
+  sendHeld(tx, true);
+  adoptFoundRunning(tx, 'no other node claimed it before the start-up fallback');
+}
+
+/** PerformAutoFailback (spec §9.5): give the foreign groups back to their home once it is stable. */
+export function performAutoFailback(tx: Tx): void {
+  const s = tx.s;
+  s.autoFailbackAt = null;
+  if (s.shutdown.phase !== 'none' || !has(s.claim, FOREIGN) || !s.needsFailback || s.config.autoFailback !== 'on') {
+    s.needsFailback = false;
+    return;
+  }
+  if (s.partition !== null || s.standby.phase !== 'NOT' || !s.otherStable || s.rstate !== 'STABLE') {
+    log(tx, 'debug', 'Auto failback delayed.');
+    s.autoFailbackAt = tx.now + s.config.timers.retryInterval;
+    return;
+  }
+  // The home node must be there to take them; its next `resource` message triggers us again.
+  if (readyPeers(s).length === 0) return;
+  log(tx, 'debug', 'Auto failback triggered.');
+  s.needsFailback = false;
+  beginOwnStandby(tx, FOREIGN, 'auto_failback');
+}
+
+/** AuditResources: duplicated or orphaned categories, each finding logged once when it appears. */
+export function audit(tx: Tx): void {
+  const s = tx.s;
+  if (!s.config.niceFailback || !s.commUp) return;
+  const mine = wireHold(s);
+  const theirs = otherHoldsMine(s);
+  const findings: string[] = [];
+  if (has(mine, LOCAL) && has(theirs, LOCAL)) findings.push('Both machines own our resources!');
+  if (has(mine, FOREIGN) && has(theirs, FOREIGN)) findings.push('Both machines own foreign resources!');
+  if (isStable(s) && s.shutdown.phase === 'none' && s.rstate !== 'SHUTDOWN' && !busy(s)) {
+    const held = union(mine, theirs);
+    if (groupsIn(s, LOCAL).length > 0 && !has(held, LOCAL)) findings.push('No one owns our local resources!');
+    if (groupsIn(s, FOREIGN).length > 0 && !has(held, FOREIGN)) findings.push('No one owns foreign resources!');
+  }
+  for (const f of findings) if (!s.audit.includes(f)) log(tx, 'error', f);
+  s.audit = findings;
+}
+

@@ -1,0 +1,170 @@
+// Making what runs here agree with what the cluster says, where Heartbeat
+// has no answer or a blunt one: groups found running at start-up (adopt them
+// or stop them), a partition that heals with both sides holding a group
+// (each group stays on its home node; Heartbeat restarts both nodes, §7.1,
+// §12.5), and a standby the initiator had to abandon.
+import { busy, enqueue } from './activities.js';
+import {
+  believedHolders,
+  categoryFrom,
+  groupConfig,
+  groupData,
+  isHeld,
+  keeperOf,
+  myCategory,
+} from './groups.js';
+import { sendHeld } from './negotiation.js';
+import { ALL, FOREIGN, NONE, has, rscName, union, type RscBits } from './rsc.js';
+import { STANDBY_ABORTED_INFO, cancelStandby } from './standby.js';
+import { log, seconds, type Tx } from './tx.js';
+
+/** The start-up probe: groups with resources already running before any negotiation. */
+export function onStartupProbe(tx: Tx, running: readonly string[]): void {
+  const s = tx.s;
+  // It describes the node before any negotiation; later, this node's own
+  // operations have changed what runs, and the result is stale.
+  const late = s.commUp || s.shutdown.phase !== 'none' || busy(s) || s.config.groups.some((g) => groupData(s, g.key).state !== 'stopped');
+  if (late) {
+    log(tx, 'warn', `start-up probe result arrived after resource activity began: ignored (running: ${running.join(', ') || 'none'})`);
+    return;
+  }
+  let found = 0;
+  for (const key of new Set(running)) {
+    if (groupConfig(s, key) === undefined) {
+      log(tx, 'error', `start-up probe reports an unknown resource group ${key}: ignored`);
+      continue;
+    }
+    const g = groupData(s, key);
+    if (isHeld(g) || s.running?.inFlight?.key === key) continue;
+    g.state = 'running';
+    g.foundAtStartup = true;
+    g.note = 'found running at start-up, before any negotiation';
+    g.noteAt = tx.now;
+    if (s.config.niceFailback) s.claim = union(s.claim, myCategory(s, key));
+    found++;
+    log(tx, 'warn', `Resource group ${key} is already running on this node before any negotiation (start-up status check)`);
+  }
+  if (found === 0) log(tx, 'info', 'Start-up status check: no resource group is running on this node');
+}
+
+/** Found-running groups nobody else holds become ours (with a loud line each). */
+export function adoptFoundRunning(tx: Tx, why: string): void {
+  const s = tx.s;
+  for (const cfg of s.config.groups) {
+    const g = groupData(s, cfg.key);
+    if (!g.foundAtStartup || believedHolders(s, cfg.key).length > 0) continue;
+    g.foundAtStartup = false;
+    g.note = `found running at start-up and adopted: ${why}`;
+    g.noteAt = tx.now;
+    log(tx, 'warn', `Adopting resource group ${cfg.key} found running at start-up: ${why}`);
+    // A foreign group adopted here goes home like one taken over from a dead node.
+    if (s.config.niceFailback && categoryFrom(cfg, s.config.localNode) === FOREIGN) s.needsFailback = true;
+  }
+}
+
+/** Found-running groups another node holds are stopped here (nice_failback: its `resource` message says so). */
+export function resolveFoundRunningConflicts(tx: Tx): void {
+  const s = tx.s;
+  const release: string[] = [];
+  for (const cfg of s.config.groups) {
+    const g = groupData(s, cfg.key);
+    if (!g.foundAtStartup) continue;
+    const holders = believedHolders(s, cfg.key);
+    if (holders.length === 0) continue;
+    g.foundAtStartup = false;
+    release.push(cfg.key);
+    log(tx, 'crit', `Resource group ${cfg.key} is running here but ${holders.join(', ')} holds it: stopping the local copy`);
+  }
+  if (release.length > 0) enqueue(tx, { kind: 'release', keys: release, reason: 'found running at start-up while another node holds it' });
+}
+
+/** Legacy mode at comm up: with the home node active, foreign copies go; alone, everything is adopted. */
+export function legacyResolveFoundRunning(tx: Tx, peerActive: boolean): void {
+  const s = tx.s;
+  if (!peerActive) {
+    adoptFoundRunning(tx, 'no other node is active');
+    return;
+  }
+  const release: string[] = [];
+  for (const cfg of s.config.groups) {
+    const g = groupData(s, cfg.key);
+    if (!g.foundAtStartup || cfg.node === s.config.localNode) continue;
+    if (s.peers[cfg.node]?.status !== 'active') continue;
+    g.foundAtStartup = false;
+    release.push(cfg.key);
+    log(tx, 'crit', `Resource group ${cfg.key} is running here but its home node ${cfg.node} is active (auto_failback legacy gives every group to its home node): stopping the local copy`);
+  }
+  if (release.length > 0) enqueue(tx, { kind: 'release', keys: release, reason: 'found running at start-up; its home node is active' });
+  // Local copies stay up while we ask for them (ip-request), so the peer gives up any copy it has.
+}
+
+/** "Cluster node X returning after partition" (spec §7.1, §12.5). */
+export function onPeerReturned(tx: Tx, peerName: string): void {
+  const s = tx.s;
+  const peer = s.peers[peerName];
+  if (peer === undefined) {
+    log(tx, 'warn', `peer-returned for ${peerName}, which is not a node of ha.cf: ignored`);
+    return;
+  }
+  log(tx, 'crit', `Cluster node ${peerName} returning after partition.`);
+  peer.status = 'active';
+  peer.anyPackets = true;
+  if (s.shutdown.phase !== 'none') return;
+  if (s.standby.phase !== 'NOT') cancelStandby(tx, `${peerName} returned after a partition`);
+  if (!s.config.niceFailback) {
+    // Legacy nodes report no holdings: apply the rule to everything we hold.
+    resolvePartition(tx, peerName, ALL);
+    return;
+  }
+  s.partition = { peer: peerName, deadline: tx.now + s.config.timers.partitionHealWait };
+  log(
+    tx,
+    'info',
+    `Partition with ${peerName} healed: this node does not restart itself (Heartbeat would); it tells ${peerName} what it holds and waits up to ${seconds(s.config.timers.partitionHealWait)} for its answer, then every group held on both sides stays on its home node`,
+  );
+  sendHeld(tx, s.rstate === 'STABLE' && !busy(s));
+}
+
+/** Every group both sides hold stays with keeperOf(); this node stops the others. `theirs` is the peer's view. */
+export function resolvePartition(tx: Tx, peerName: string, theirs: RscBits): void {
+  const s = tx.s;
+  s.partition = null;
+  const me = s.config.localNode;
+  const release: string[] = [];
+  for (const cfg of s.config.groups) {
+    if (!isHeld(groupData(s, cfg.key)) || !has(theirs, categoryFrom(cfg, peerName))) continue;
+    const keeper = keeperOf(cfg, me, peerName);
+    const rule = cfg.node === keeper ? 'its home node' : 'neither is its home node; the name that sorts first keeps it';
+    if (keeper === me) {
+      log(tx, 'warn', `Partition heal: resource group ${cfg.key} is held by this node and by ${peerName}; this node keeps it (${rule})`);
+    } else {
+      log(tx, 'warn', `Partition heal: resource group ${cfg.key} is held by this node and by ${peerName}; ${peerName} keeps it (${rule}): stopping it here`);
+      release.push(cfg.key);
+    }
+  }
+  if (release.length === 0) {
+    log(tx, 'info', `Partition heal with ${peerName}: nothing to stop on this node`);
+    return;
+  }
+  if (!s.config.niceFailback) {
+    const peer = s.peers[peerName];
+    if (peer !== undefined) peer.legacyHolds = [...new Set([...peer.legacyHolds, ...release])];
+  }
+  enqueue(tx, { kind: 'release', keys: release, reason: `partition heal: ${peerName} keeps it` });
+}
+
+export function partitionWaitExpired(tx: Tx): void {
+  const s = tx.s;
+  if (s.partition === null) return;
+  const peerName = s.partition.peer;
+  log(tx, 'info', `${peerName} did not report its holdings within ${seconds(s.config.timers.partitionHealWait)}: assuming it holds every group it could have taken over`);
+  resolvePartition(tx, peerName, ALL);
+}
+
+/** A responder waiting for `done` learns that the initiator kept the resources. */
+export function standbyAbortedByPeer(tx: Tx, from: string, reported: RscBits, info: string | undefined): void {
+  const st = tx.s.standby;
+  if (info !== STANDBY_ABORTED_INFO || st.phase !== 'OTHER' || st.partner !== from || st.rsc === NONE) return;
+  log(tx, 'warn', `${from} abandoned its standby [${rscName(st.rsc)}] (it still holds ${rscName(reported)}): nothing to acquire`);
+  cancelStandby(tx, `${from} abandoned the standby`);
+}

@@ -12,7 +12,7 @@ import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node
 import { formatProblem, type ClusterConfig, type ConfigProblem } from '../config/index.js';
 import { startControlServer, type ControlRequest, type ControlResponse, type ControlServer } from '../control/index.js';
 import type { DaemonStatus } from '../control/status.js';
-import { HeartbeatNode, messageOf } from '../heartbeat/index.js';
+import { HeartbeatNode, messageOf, type HbMessage } from '../heartbeat/index.js';
 import type { Logger } from '../log/index.js';
 import { createProbeSupervisor, type ProbeSupervisor } from '../monitor/index.js';
 import {
@@ -32,7 +32,7 @@ import {
   type StandbyRequest,
 } from '../resources/index.js';
 import { loadAndResolveConfig } from './load-config.js';
-import { baseScriptEnvironment, type DaemonPaths } from './script-environment.js';
+import { baseScriptEnvironment, messageScriptEnvironment, type DaemonPaths } from './script-environment.js';
 import { buildDaemonStatus } from './status-view.js';
 
 export interface DaemonOptions {
@@ -72,6 +72,8 @@ export class Daemon {
   private tickTimer: NodeJS.Timeout | undefined;
   private tickAt: number | undefined;
   private adminAnswer: { accepted: boolean; text: string } | undefined;
+  /** The cluster message being reduced: scripts it causes get its fields as HA_* (spec §9.8). */
+  private triggerMessage: HbMessage | undefined;
   private readonly startedAt = Date.now();
   private readonly lag: IntervalHistogram = monitorEventLoopDelay({ resolution: 20 });
   private stopping = false;
@@ -163,7 +165,12 @@ export class Daemon {
         this.log.debug(`cluster message from ${e.from} not usable by the resource manager: ${parsed.error}`);
         return;
       }
-      this.dispatch({ type: 'message', now: this.now(), message: parsed.message });
+      this.triggerMessage = e.message;
+      try {
+        this.dispatch({ type: 'message', now: this.now(), message: parsed.message });
+      } finally {
+        this.triggerMessage = undefined;
+      }
     });
     node.on('localHeartbeatLost', () => {
       this.log.crit('No local heartbeat: this process stalled longer than its dead time; the peer may have taken over');
@@ -273,10 +280,15 @@ export class Daemon {
     }
   }
 
+  /** Per-operation script environment: the triggering message's fields and this node's status. */
+  private operationEnv(): Record<string, string> {
+    return messageScriptEnvironment(this.triggerMessage, this.node.running ? this.node.snapshot().status : 'init', this.config.haCf.autoFailback);
+  }
+
   private async startGroup(key: string): Promise<void> {
     let result: GroupStartResult;
     try {
-      result = await this.runner.start(key);
+      result = await this.runner.start(key, { env: this.operationEnv() });
     } catch (err) {
       this.rscLog.error(`Resource group ${key}: start could not run: ${(err as Error).message}`);
       this.dispatch({ type: 'group-result', now: this.now(), key, op: 'start', ok: false, resource: key, reason: (err as Error).message });
@@ -299,7 +311,7 @@ export class Daemon {
   private async stopGroup(key: string): Promise<void> {
     let result: GroupStopResult;
     try {
-      result = await this.runner.stop(key);
+      result = await this.runner.stop(key, { env: this.operationEnv() });
     } catch (err) {
       this.rscLog.error(`Resource group ${key}: stop could not run: ${(err as Error).message}`);
       this.dispatch({ type: 'group-result', now: this.now(), key, op: 'stop', ok: false, resource: key, reason: (err as Error).message });
@@ -387,7 +399,7 @@ export class Daemon {
 
   private async adminMove(command: 'standby' | 'takeover', scope: StandbyRequest): Promise<ControlResponse> {
     if (this.stopping) return { ok: false, error: 'heartbeat is shutting down' };
-    if (command === 'takeover') this.probes?.clearIneligibility(undefined, 'hb_takeover');
+    if (command === 'takeover') this.clearIneligibility('hb_takeover by the admin');
     const attempt = (): { accepted: boolean; text: string } => {
       this.adminAnswer = undefined;
       this.dispatch({ type: command === 'standby' ? 'admin-standby' : 'admin-takeover', now: this.now(), rsc: scope });
@@ -403,6 +415,18 @@ export class Daemon {
       answer = attempt();
     }
     return answer.accepted ? { ok: true, result: { text: answer.text } } : { ok: false, error: answer.text };
+  }
+
+  /**
+   * An admin's hb_takeover overrides what application probes decided: the
+   * node becomes eligible again for every group (monitor/README.md).
+   */
+  private clearIneligibility(reason: string): void {
+    this.probes?.clearIneligibility(undefined, reason);
+    const ineligible = groupViews(this.state).filter((g) => !g.eligible);
+    if (ineligible.length === 0) return;
+    this.dispatch({ type: 'probe-eligible', now: this.now(), reason });
+    for (const g of ineligible) this.dispatch({ type: 'probe-eligible', now: this.now(), group: g.key, reason });
   }
 
   /** SIGHUP / heartbeat -r: a bad new configuration is refused and the running one kept. */

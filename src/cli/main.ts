@@ -67,12 +67,6 @@ export async function runCli(command: string, main: (argv: readonly string[]) =>
   }
 }
 
-/** For commands whose issue has not landed yet: says so and exits 2. No pretending. */
-export function notImplemented(command: string, io: CliIo = processIo): number {
-  io.stderr(`heartbeat-ts: ${command} is not implemented yet\n`);
-  return EXIT_USAGE;
-}
-
 /** True when the module at `moduleUrl` is the script Node was started with (also through an npm bin symlink). */
 export function isMainModule(moduleUrl: string): boolean {
   const script = process.argv[1];

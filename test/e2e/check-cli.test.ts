@@ -114,22 +114,32 @@ describe('heartbeat --check (built executable)', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('--help exits 0; bad usage exits 2; modes not written yet say so and exit 2', async () => {
+  it('--help exits 0; bad usage exits 2; the control modes without a daemon answer like Heartbeat', async () => {
     const help = await heartbeat(['--help']);
     expect(help.exitCode).toBe(0);
     expect(help.stdout).toMatch(/^Usage: heartbeat \[--check \| -k \| -s \| -r\] \[options\]/);
     const bad = await heartbeat(['--chek']);
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toBe("heartbeat: unknown option --chek\nTry 'heartbeat --help'."); // execa strips the final newline
-    for (const args of [['-k'], ['-s'], ['-r']]) {
-      const r = await heartbeat([...args, '--node', 'alpha']);
-      expect(r.exitCode).toBe(2);
-      expect(r.stderr).toBe(`heartbeat-ts: heartbeat ${args[0]} is not implemented yet`);
-    }
-    for (const cmd of ['hb_standby', 'hb_takeover', 'cl_status']) {
-      const r = await execa('node', [path.join(REPO, 'dist/cli', `${cmd}.js`)], { reject: false });
-      expect(r.exitCode).toBe(2);
-      expect(r.stderr).toBe(`heartbeat-ts: ${cmd} is not implemented yet`);
+    const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hbts-norun-'));
+    try {
+      // heartbeat.c: -k on a stopped node is "already stopped" (0); -s is "stopped. No process" (LSB 3).
+      const k = await heartbeat(['-k', '--node', 'alpha', '--run-dir', runDir]);
+      expect([k.exitCode, k.stderr]).toEqual([0, 'INFO: Heartbeat already stopped.']);
+      const s = await heartbeat(['-s', '--node', 'alpha', '--run-dir', runDir]);
+      expect([s.exitCode, s.stdout]).toEqual([3, 'heartbeat is stopped. No process']);
+      const r = await heartbeat(['-r', '--node', 'alpha', '--run-dir', runDir]);
+      expect(r.exitCode).toBe(7);
+      expect(r.stderr).toMatch(/heartbeat is not running/);
+      for (const cmd of ['hb_standby', 'hb_takeover']) {
+        const m = await execa('node', [path.join(REPO, 'dist/cli', `${cmd}.js`), '--run-dir', runDir], { reject: false });
+        expect(m.exitCode).toBe(1);
+        expect(m.stderr).toMatch(/heartbeat is not running/);
+      }
+      const c = await execa('node', [path.join(REPO, 'dist/cli', 'cl_status.js'), 'hbstatus', '--run-dir', runDir], { reject: false });
+      expect([c.exitCode, c.stdout]).toEqual([1, 'Heartbeat is stopped on this machine.']);
+    } finally {
+      fs.rmSync(runDir, { recursive: true, force: true });
     }
   });
 

@@ -121,7 +121,7 @@ export function formatSummary(config: ClusterConfig, common: CommonOptions): str
   row(
     'failover',
     `a crashed peer's groups start here at most ${ms(detection)} after its last heartbeat`,
-    `(deadtime ${ms(haCf.deadtime)} + ${LIVENESS_CHECK_INTERVAL_MS} ms: liveness is checked every ${LIVENESS_CHECK_INTERVAL_MS} ms),`,
+    `(deadtime ${ms(haCf.deadtime)} + up to ${LIVENESS_CHECK_INTERVAL_MS} ms: liveness is checked at each peer's deadline, at least every ${LIVENESS_CHECK_INTERVAL_MS} ms),`,
     `plus the time the resources take to start (at most start_timeout ${ms(r.startTimeout)} each;`,
     'an address and an init script usually start in well under a second).',
     `Started alone, a node waits initdead ${ms(haCf.initdead)} for its peer before taking over its groups.`,

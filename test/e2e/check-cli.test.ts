@@ -55,7 +55,7 @@ describe('heartbeat --check (built executable)', () => {
     expect(r.stdout).toContain('  media          bcast eth0 (udp port 694)');
     expect(r.stdout).toContain('  groups         IPaddr::192.168.1.100/24/eth0 nginx  (home: this node)');
     expect(r.stdout).toContain("  failover       a crashed peer's groups start here at most 10.25 s after its last heartbeat");
-    expect(r.stdout).toContain('(deadtime 10 s + 250 ms: liveness is checked every 250 ms)');
+    expect(r.stdout).toContain("(deadtime 10 s + up to 250 ms: liveness is checked at each peer's deadline, at least every 250 ms)");
     expect(r.stdout).toMatch(/\n\nConfiguration usable \(0 errors, 1 warning\)\.$/); // execa strips the final newline
     // The one warning: the placeholder secret. No interface warning: eth0 exists in this namespace.
     expect(r.stderr.trim()).toMatch(new RegExp(`^${dir}/authkeys:\\d+: warning: this is the placeholder secret of the example`));

@@ -2,6 +2,8 @@
 // daemon will at start-up, print every problem (stderr, `FILE:LINE: …`),
 // then a one-screen summary of what this node would do (stdout).
 // Exit 0 when the daemon would start (warnings allowed), 1 when it would not.
+import fs from 'node:fs';
+import path from 'node:path';
 import { loadAndResolveConfig } from '../daemon/load-config.js';
 import {
   countBySeverity,
@@ -12,6 +14,7 @@ import {
   type LoadResult,
   type MediumConfig,
   type ProbeConfig,
+  parseHaCf,
 } from '../config/index.js';
 import { EXIT_FAILURE, EXIT_OK, processIo, type CliIo } from './main.js';
 import type { CommonOptions } from './options.js';
@@ -24,25 +27,53 @@ export function runCheck(
   io: CliIo = processIo,
   load: (options: LoadOptions) => LoadResult = loadAndResolveConfig,
 ): number {
-  const result = load({
-    configDir: common.configDir,
-    localNode: common.node,
-    // --check may well run on another machine than the node it checks.
-    missingInterface: 'warning',
-  });
+  const { result, checkedAs } = loadAsSomeNode(common, load);
+  if (checkedAs !== common.node) {
+    io.stderr(
+      `${path.join(common.configDir, 'ha.cf')}: warning: this machine (uname -n: ${common.node}) is not a node of ha.cf; ` +
+        `checking as node ${checkedAs}. On a cluster node the daemon refuses to start unless its name is listed (or given with --node).\n`,
+    );
+  }
   for (const p of result.problems) io.stderr(`${formatProblem(p)}\n`);
-  const { errors, warnings } = countBySeverity(result.problems);
+  const counted = countBySeverity(result.problems);
+  const errors = counted.errors;
+  const warnings = counted.warnings + (checkedAs === common.node ? 0 : 1);
   const tally = `${plural(errors, 'error')}, ${plural(warnings, 'warning')}`;
   if (!result.config) {
     io.stderr(
-      `\nheartbeat-ts would refuse to start with ${common.configDir} as node ${common.node} (${tally}): fix the errors above and run heartbeat --check again.\n`,
+      `\nheartbeat-ts would refuse to start with ${common.configDir} as node ${checkedAs} (${tally}): fix the errors above and run heartbeat --check again.\n`,
     );
     return EXIT_FAILURE;
   }
   if (result.problems.length > 0) io.stderr('\n');
-  io.stdout(formatSummary(result.config, common));
+  io.stdout(formatSummary(result.config, checkedAs === common.node ? common : { ...common, node: checkedAs, nodeSource: 'first-node' }));
   io.stdout(`\nConfiguration usable (${tally}).\n`);
   return EXIT_OK;
+}
+
+/**
+ * --check may well run on another machine than the node it checks (an admin's
+ * workstation, CI): when the node name only comes from `uname -n` and ha.cf
+ * does not list it, the files are checked as ha.cf's first node instead, with
+ * a warning. A name given with --node or nodeinfo is always used as is.
+ */
+function loadAsSomeNode(
+  common: CommonOptions,
+  load: (options: LoadOptions) => LoadResult,
+): { result: LoadResult; checkedAs: string } {
+  const options = { configDir: common.configDir, missingInterface: 'warning' as const };
+  const result = load({ ...options, localNode: common.node });
+  if (result.config || common.nodeSource !== 'hostname') return { result, checkedAs: common.node };
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(common.configDir, 'ha.cf'), 'utf8');
+  } catch {
+    return { result, checkedAs: common.node };
+  }
+  const nodes = parseHaCf(text, path.join(common.configDir, 'ha.cf')).value.nodes;
+  const first = nodes[0];
+  if (first === undefined || nodes.includes(common.node)) return { result, checkedAs: common.node };
+  return { result: load({ ...options, localNode: first }), checkedAs: first };
 }
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -78,6 +109,7 @@ export function formatSummary(config: ClusterConfig, common: CommonOptions): str
     option: 'from --node',
     nodeinfo: `from ${common.configDir}/nodeinfo`,
     hostname: 'from `uname -n`',
+    'first-node': "ha.cf's first node: this machine is not one of its nodes",
   }[common.nodeSource];
   const out: string[] = [];
   const row = (label: string, value: string, ...more: string[]): void => {

@@ -17,7 +17,8 @@ export const DEFAULT_CONFIG_DIR = '/etc/ha.d';
 export const DEFAULT_STATE_DIR = '/var/lib/heartbeat';
 export const DEFAULT_RUN_DIR = '/run/heartbeat';
 
-export type NodeNameSource = 'option' | 'nodeinfo' | 'hostname';
+/** Where the node name came from; `first-node` only in --check on a machine that is not a node. */
+export type NodeNameSource = 'option' | 'nodeinfo' | 'hostname' | 'first-node';
 
 export interface CommonOptions {
   readonly configDir: string;

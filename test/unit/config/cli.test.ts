@@ -113,6 +113,17 @@ const common = (configDir: string, node = 'alpha'): CommonOptions => ({
 });
 
 describe('heartbeat --check report', () => {
+  it('on a machine that is not a node, a name from uname -n checks as the first node with a warning; --node NAME does not', () => {
+    const dir = makeConfigDir({ haresources: 'alpha 10.0.0.100\n' });
+    const fromHostname = capture();
+    expect(runCheck({ ...common(dir), node: 'workstation', nodeSource: 'hostname' }, fromHostname, loadClusterConfig)).toBe(0);
+    expect(fromHostname.err).toContain('this machine (uname -n: workstation) is not a node of ha.cf; checking as node alpha');
+    expect(fromHostname.out).toContain("as node alpha (ha.cf's first node");
+    const fromOption = capture();
+    expect(runCheck({ ...common(dir), node: 'workstation', nodeSource: 'option' }, fromOption, loadClusterConfig)).toBe(1);
+    expect(fromOption.err).toMatch(/ha\.cf:\d+: error: this node "workstation" is not in the node list/);
+  });
+
   it('a usable configuration: summary on stdout, exit 0', () => {
     const dir = makeConfigDir({
       'ha.cf': VALID_HA_CF + 'ping 10.0.0.254\n',

@@ -76,6 +76,11 @@ export interface DaemonStatus {
     readonly group: string | null;
     readonly state: string;
     readonly lastOutcome: string | null;
+    readonly runs: number;
+    readonly failures: number;
+    readonly successes: number;
+    /** Epoch ms of the last result; null = no result yet. */
+    readonly lastResultAt: number | null;
   }[];
   /** Event-loop lag figures, ms (p99 over the last minute, and max). */
   readonly eventLoopLagMs: { readonly p99: number; readonly max: number };

@@ -82,6 +82,10 @@ export function buildDaemonStatus(inputs: StatusInputs): DaemonStatus {
       group: p.group ?? null,
       state: p.phase,
       lastOutcome: p.lastOutcome ? describeOutcome(p.lastOutcome) : null,
+      runs: p.runs,
+      failures: p.failures,
+      successes: p.successes,
+      lastResultAt: p.lastResultAt ?? null,
     })),
     eventLoopLagMs: inputs.eventLoopLag,
   };

@@ -19,7 +19,8 @@ export default defineConfig({
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           pool: 'forks',
-          fileParallelism: false,
+          // One file at a time (per-project fileParallelism is not allowed; a single fork is).
+          poolOptions: { forks: { singleFork: true } },
           testTimeout: 120_000,
           hookTimeout: 120_000,
           globalSetup: ['test/helpers/e2e-global-setup.ts'],

@@ -7,6 +7,9 @@
 //                stop_retry_interval (1, ResourceManager sleeps 1 s between tries)
 //                on_stop_failure = block | shutdown | reboot (block)
 //                failed_start_standby_delay (30, ResourceManager's `sleep 30; hb_standby`)
+//                startup_fallback_delay (10, Heartbeat's RQSTDELAY: how long two
+//                nodes starting together wait for each other's resource state
+//                before each takes its own groups anyway, spec §9.3)
 //   [arp]        count (5), interval (200ms), mode = request | reply | both (both)
 //                — resource-agents' IPaddr2 defaults (arp_count 5, arp_interval
 //                200 ms) with its send_arp, which sends each announcement as an
@@ -34,6 +37,7 @@ export const EXTENSION_DEFAULTS = {
     stopRetryInterval: 1_000,
     onStopFailure: 'block',
     failedStartStandbyDelay: 30_000,
+    startupFallbackDelay: 10_000,
   },
   arp: { count: 5, interval: 200, mode: 'both' },
   log: { format: 'text' },
@@ -93,6 +97,7 @@ const SECTIONS: Readonly<Record<string, Readonly<Record<string, Apply>>>> = {
     stop_retry_interval: time(0, (o, v) => void (o.resources.stopRetryInterval = v)),
     on_stop_failure: choice(['block', 'shutdown', 'reboot'] as const satisfies readonly StopFailurePolicy[], (o, v) => void (o.resources.onStopFailure = v)),
     failed_start_standby_delay: time(0, (o, v) => void (o.resources.failedStartStandbyDelay = v)),
+    startup_fallback_delay: time(1, (o, v) => void (o.resources.startupFallbackDelay = v)),
   },
   arp: {
     count: integer(0, 1000, (o, v) => void (o.arp.count = v)),

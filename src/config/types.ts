@@ -188,6 +188,8 @@ export interface ExtensionOptions {
     readonly onStopFailure: StopFailurePolicy;
     /** Delay before giving a group up after a failed start (Heartbeat: `sleep 30; hb_standby`). */
     readonly failedStartStandbyDelay: Millis;
+    /** Heartbeat's RQSTDELAY (10 s): start-up fallback when neither node is stable yet (spec §9.3). */
+    readonly startupFallbackDelay: Millis;
   };
   readonly arp: {
     readonly count: number;

@@ -105,6 +105,7 @@ export class Daemon {
       groups: config.haResources.groups,
       autoFailback: config.haCf.autoFailback,
       failedStartStandbyDelay: config.options.resources.failedStartStandbyDelay,
+      timers: { rqstDelay: config.options.resources.startupFallbackDelay },
     });
   }
 

@@ -107,6 +107,7 @@ export function clusterConfigFromSpec(spec: HbNodeSpec, configDir = '/etc/ha.d')
         stopRetryInterval: 1000,
         onStopFailure: 'block',
         failedStartStandbyDelay: 30_000,
+        startupFallbackDelay: 10_000,
       },
       arp: { count: 5, interval: 200, mode: 'both' },
       log: { format: 'json' },

@@ -170,6 +170,7 @@ export function testResourceOptions(overrides: Partial<ExtensionOptions['resourc
     stopRetryInterval: 20,
     onStopFailure: 'block',
     failedStartStandbyDelay: 30_000,
+    startupFallbackDelay: 10_000,
     ...overrides,
   };
 }

@@ -82,6 +82,8 @@ export interface DaemonStatus {
     /** Epoch ms of the last result; null = no result yet. */
     readonly lastResultAt: number | null;
   }[];
+  /** Datagrams dropped as malformed or unauthenticated since start (rate-limited in the log). */
+  readonly badPackets: number;
   /** Event-loop lag figures, ms (p99 over the last minute, and max). */
   readonly eventLoopLagMs: { readonly p99: number; readonly max: number };
 }

@@ -87,6 +87,7 @@ export function buildDaemonStatus(inputs: StatusInputs): DaemonStatus {
       successes: p.successes,
       lastResultAt: p.lastResultAt ?? null,
     })),
+    badPackets: snapshot.badPackets,
     eventLoopLagMs: inputs.eventLoopLag,
   };
 }

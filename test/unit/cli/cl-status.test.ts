@@ -34,6 +34,7 @@ const status: DaemonStatus = {
   timers: { keepaliveMs: 500, deadtimeMs: 3000, warntimeMs: 1500, initdeadMs: 12000, deadpingMs: 3000 },
   parameters: { keepalive: '500ms', deadtime: '3', auto_failback: 'on', udpport: '694' },
   probes: [],
+  badPackets: 0,
   eventLoopLagMs: { p99: 1, max: 2 },
 };
 

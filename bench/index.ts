@@ -8,6 +8,8 @@ interface BenchModule {
 
 const BENCHES: Readonly<Record<string, () => Promise<BenchModule>>> = {
   codec: () => import('./codec.js'),
+  failover: () => import('./failover.js'),
+  resources: () => import('./resources.js'),
 };
 
 async function main(): Promise<void> {

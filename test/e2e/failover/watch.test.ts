@@ -1,0 +1,102 @@
+// The failover tests rely on the exclusivity watcher (failover-watch.ts) to
+// fail on a VIP or a process held by two nodes at once. This proves it can:
+// it sees a real overlap of a real address in two namespaces, excuses it only
+// inside an allowance window, survives a paused monitor, and its parsing of
+// `ip -ts -o monitor` lines is right.
+import { execa } from 'execa';
+import { mkdtempSync, rmSync, writeFileSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLab, type Lab } from '../../helpers/netns.js';
+import { intersect, isAllowed, parseAddressEvent, pidFileProcessAlive, startExclusivityWatcher } from '../../helpers/failover-watch.js';
+
+const VIP = '10.77.0.100';
+
+describe('exclusivity watcher', () => {
+  it('parses ip monitor lines and intersects intervals', () => {
+    const add = parseAddressEvent('[2026-11-22T04:04:20.483290] 2: eth0    inet 10.77.0.100/24 scope global secondary eth0\\       valid_lft forever');
+    const del = parseAddressEvent('[2026-11-22T04:04:20.495002] Deleted 2: eth0    inet 10.77.0.100/24 scope global secondary eth0\\       valid_lft forever');
+    expect(add).toMatchObject({ deleted: false, address: VIP, device: 'eth0' });
+    expect(del).toMatchObject({ deleted: true, address: VIP });
+    expect(del!.atMs - add!.atMs).toBeCloseTo(11.712, 3);
+    expect(parseAddressEvent('[2026-11-22T04:04:20.483290] 2: eth0    inet6 fe80::1/64 scope link')).toBeUndefined();
+    expect(parseAddressEvent('garbage')).toBeUndefined();
+    expect(intersect([[0, 10], [20, Infinity]], [[5, 25]])).toEqual([[5, 10], [20, 25]]);
+    expect(intersect([[0, 10]], [[11, 12]])).toEqual([]);
+    const o = { what: 'address x', nodes: ['a', 'b'], fromMs: 5, toMs: 8 };
+    expect(isAllowed(o, [{ reason: 'r', fromMs: 0, toMs: 10 }])).toBe(true);
+    expect(isAllowed(o, [{ reason: 'r', fromMs: 6, toMs: 10 }])).toBe(false);
+    expect(isAllowed(o, [{ reason: 'r', fromMs: 0, toMs: 10, nodes: ['c'] }])).toBe(false);
+    expect(isAllowed(o, [{ reason: 'r', fromMs: 0, toMs: 10, nodes: ['b'] }])).toBe(true);
+  });
+
+  describe('on a real lab', () => {
+    let lab: Lab | undefined;
+    let dir = '';
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'hbts-failover-watch-'));
+      lab = await createLab({ hosts: [{ name: 'alpha', ip: '10.77.0.1' }, { name: 'bravo', ip: '10.77.0.2' }] });
+    });
+    afterAll(async () => {
+      await lab?.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    const addr = async (host: string, op: 'add' | 'del'): Promise<void> => {
+      await execa('ip', ['-n', lab!.host(host).ns, 'addr', op, `${VIP}/24`, 'dev', 'eth0']);
+    };
+
+    it('reports an address on two nodes at once, unless inside an allowance window; sees processes by pid file', async () => {
+      const pidA = join(dir, 'a.pid');
+      const pidB = join(dir, 'b.pid');
+      const w = await startExclusivityWatcher({
+        hosts: [lab!.host('alpha'), lab!.host('bravo')],
+        addresses: [VIP],
+        processes: [
+          { name: 'svc', node: 'alpha', isRunning: () => pidFileProcessAlive(pidA) },
+          { name: 'svc', node: 'bravo', isRunning: () => pidFileProcessAlive(pidB) },
+        ],
+      });
+      try {
+        // A clean hand-over: no overlap.
+        await addr('alpha', 'add');
+        await addr('alpha', 'del');
+        await addr('bravo', 'add');
+        await addr('bravo', 'del');
+        // An excused overlap.
+        w.allowOverlapBegin('test partition');
+        await addr('alpha', 'add');
+        await addr('bravo', 'add');
+        await addr('bravo', 'del');
+        w.allowOverlapEnd();
+        expect(w.violations()).toEqual([]);
+        expect(() => w.assertExclusive('clean')).not.toThrow();
+        // A real one, through a paused and resumed monitor (the address appears on bravo while it is paused).
+        await w.pause('bravo');
+        await addr('bravo', 'add');
+        await w.resume('bravo');
+        expect(w.holdersOf(VIP).sort()).toEqual(['alpha', 'bravo']);
+        await addr('alpha', 'del');
+        await addr('bravo', 'del');
+        // Our own process (alive) as the service on both nodes.
+        writeFileSync(pidA, `${process.pid}\n`);
+        writeFileSync(pidB, `${process.pid}\n`);
+        const until = Date.now() + 5000;
+        while (!w.overlaps().some((o) => o.what === 'process svc') && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+        unlinkSync(pidB);
+        expect(pidFileProcessAlive(pidB)).toBe(false);
+        writeFileSync(pidB, '999999999\n');
+        expect(pidFileProcessAlive(pidB)).toBe(false);
+      } finally {
+        await w.stop();
+      }
+      const v = w.violations();
+      expect(v.map((o) => `${o.what} ${o.nodes.join('+')}`)).toEqual(['address 10.77.0.100 alpha+bravo', 'process svc alpha+bravo']);
+      expect(v[0]!.toMs).toBeGreaterThanOrEqual(v[0]!.fromMs);
+      expect(w.overlaps()).toHaveLength(3);
+      expect(() => w.assertExclusive('dirty')).toThrow(/address 10\.77\.0\.100 on alpha and bravo/);
+      expect(w.stats().addressEvents).toBeGreaterThanOrEqual(8);
+    });
+  });
+});

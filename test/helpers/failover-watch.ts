@@ -1,0 +1,345 @@
+// The "never on both nodes" auditor of the failover tests: while a test runs,
+// it records where each service address is configured and where each
+// exclusive process (nginx, a recorder resource) runs, and reports every
+// interval in which two nodes had the same one at once.
+//
+// Addresses are followed with one `ip -ts -o monitor address` per node
+// namespace rather than by polling: every add and delete is seen, however
+// short, with the time `ip` received it from the kernel (µs), so the order of
+// events on two nodes is decided by timestamps and not by which pipe Node
+// happened to read first. The monitor is proved live before the watcher is
+// handed out (a throw-away loopback address must show up in it).
+// Processes are sampled every `sampleMs` from their pid files (no process is
+// started for that: a file read and /proc).
+//
+// Overlaps are legitimate while a test deliberately cuts the cluster in two
+// (a partition, or a crashed node whose address stays on its unplugged link):
+// the test opens an allowance window around that interval, optionally limited
+// to overlaps involving given nodes.
+import { execa, type ResultPromise } from 'execa';
+import { existsSync, readFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { LabHost } from './netns.js';
+
+export interface WatchedProcess {
+  /** What must run on at most one node (e.g. `nginx`). */
+  readonly name: string;
+  readonly node: string;
+  /** Synchronous and cheap: sampled every few ms. */
+  readonly isRunning: () => boolean;
+}
+
+export interface WatchOptions {
+  /** The node hosts whose addresses are followed. */
+  readonly hosts: readonly LabHost[];
+  /** Addresses that must be configured on at most one of `hosts` at a time. */
+  readonly addresses: readonly string[];
+  readonly processes?: readonly WatchedProcess[];
+  /** Process sampling period (default 20 ms). */
+  readonly sampleMs?: number;
+}
+
+export interface Overlap {
+  /** `address 10.77.0.100` or `process nginx`. */
+  readonly what: string;
+  readonly nodes: readonly string[];
+  /** Epoch ms. For sampled processes, the first and last sample that saw both. */
+  readonly fromMs: number;
+  readonly toMs: number;
+}
+
+export interface AllowanceWindow {
+  readonly reason: string;
+  readonly fromMs: number;
+  readonly toMs: number;
+  /** Only overlaps involving one of these nodes are allowed (undefined: any). */
+  readonly nodes?: readonly string[];
+}
+
+export interface ExclusivityWatcher {
+  /** From now on, overlaps (involving `nodes`, if given) are expected, until allowOverlapEnd(). */
+  allowOverlapBegin(reason: string, nodes?: readonly string[]): void;
+  allowOverlapEnd(): void;
+  overlaps(): Overlap[];
+  /** Overlaps not covered by an allowance window. */
+  violations(): Overlap[];
+  /** Throws a readable error listing every violation. */
+  assertExclusive(label: string): void;
+  /** How much the watcher saw: address events and process samples (proof that it ran). */
+  stats(): { readonly addressEvents: number; readonly processSamples: number; readonly windows: readonly AllowanceWindow[] };
+  /**
+   * Stop following `host` (its processes are about to be SIGKILLed, the
+   * monitor with them); its addresses are assumed unchanged until resume().
+   */
+  pause(host: string): Promise<void>;
+  /** Follow `host` again: new monitor, proved live, state resynchronised. */
+  resume(host: string): Promise<void>;
+  /** Which nodes have `address` right now, by the monitor's account. */
+  holdersOf(address: string): string[];
+  stop(): Promise<void>;
+}
+
+/** `ip -ts` prints local time with µs: `[2026-11-22T04:04:20.483290]`. */
+export function parseIpTimestamp(text: string): number | undefined {
+  const m = /^\[(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{1,6})\]/.exec(text);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s, frac] = m;
+  const base = new Date(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)).getTime();
+  return base + Number((frac ?? '0').padEnd(6, '0')) / 1000;
+}
+
+export interface AddressEvent {
+  readonly atMs: number;
+  readonly deleted: boolean;
+  readonly address: string;
+  readonly device: string;
+}
+
+/** One line of `ip -ts -o monitor address` (IPv4 only; other lines → undefined). */
+export function parseAddressEvent(line: string): AddressEvent | undefined {
+  const atMs = parseIpTimestamp(line);
+  if (atMs === undefined) return undefined;
+  const m = /\]\s*(Deleted\s+)?\d+:\s+(\S+)\s+inet\s+(\d+\.\d+\.\d+\.\d+)\//.exec(line);
+  if (!m) return undefined;
+  return { atMs, deleted: m[1] !== undefined, device: m[2] ?? '', address: m[3] ?? '' };
+}
+
+/** Intersections of two sets of [from, to] intervals (to = Infinity while open). */
+export function intersect(a: ReadonlyArray<readonly [number, number]>, b: ReadonlyArray<readonly [number, number]>): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (const [af, at] of a) {
+    for (const [bf, bt] of b) {
+      const from = Math.max(af, bf);
+      const to = Math.min(at, bt);
+      if (from <= to) out.push([from, to]);
+    }
+  }
+  return out.sort((x, y) => x[0] - y[0]);
+}
+
+/** Whether an overlap is covered by one allowance window (both ends inside it, and a node it names involved). */
+export function isAllowed(o: Overlap, windows: readonly AllowanceWindow[]): boolean {
+  return windows.some((w) => w.fromMs <= o.fromMs && o.toMs <= w.toMs && (w.nodes === undefined || o.nodes.some((n) => w.nodes!.includes(n))));
+}
+
+/** Whether the pid in `pidFile` is a live process (a zombie is not). */
+export function pidFileProcessAlive(pidFile: string): boolean {
+  if (!existsSync(pidFile)) return false;
+  let pid: number;
+  try {
+    pid = Number.parseInt(readFileSync(pidFile, 'utf8'), 10);
+  } catch {
+    return false;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
+const ARM_ADDRESS = '127.77.77.77';
+
+export async function startExclusivityWatcher(opts: WatchOptions): Promise<ExclusivityWatcher> {
+  const sampleMs = opts.sampleMs ?? 20;
+  const watched = new Set(opts.addresses);
+  // address → node → intervals
+  const intervals = new Map<string, Map<string, Array<[number, number]>>>();
+  const processOverlaps: Overlap[] = [];
+  const openProcessOverlap = new Map<string, { nodes: string[]; fromMs: number; toMs: number }>();
+  const windows: AllowanceWindow[] = [];
+  let openWindow: { reason: string; fromMs: number; nodes?: readonly string[] } | undefined;
+  let addressEvents = 0;
+  let processSamples = 0;
+  const armed = new Set<string>();
+  let stopped = false;
+
+  const nodeIntervals = (address: string, node: string): Array<[number, number]> => {
+    let byNode = intervals.get(address);
+    if (!byNode) intervals.set(address, (byNode = new Map()));
+    let list = byNode.get(node);
+    if (!list) byNode.set(node, (list = []));
+    return list;
+  };
+  const apply = (node: string, e: AddressEvent): void => {
+    if (e.address === ARM_ADDRESS) {
+      armed.add(node);
+      return;
+    }
+    if (!watched.has(e.address)) return;
+    addressEvents++;
+    const list = nodeIntervals(e.address, node);
+    const last = list[list.length - 1];
+    const open = last !== undefined && last[1] === Infinity;
+    if (!e.deleted && !open) list.push([e.atMs, Infinity]);
+    if (e.deleted && open) last[1] = e.atMs;
+  };
+
+  // One monitor per host. A node "crash" SIGKILLs every process in its
+  // namespace, the monitor included (`ip -n` joins the namespace), so the
+  // pair pauses the host's monitor around a crash and resumes it after: a
+  // dead node's addresses cannot change meanwhile, and a resync on resume
+  // catches any difference anyway. A monitor that dies otherwise is an error.
+  const monitors = new Map<string, ResultPromise>();
+  const paused = new Set<string>();
+  const lostMonitors: string[] = [];
+
+  const spawnMonitor = (host: LabHost): void => {
+    const mon = execa('ip', ['-n', host.ns, '-ts', '-o', 'monitor', 'address'], { buffer: false, reject: false, stdin: 'ignore' });
+    monitors.set(host.name, mon);
+    let pending = '';
+    mon.stdout?.setEncoding('utf8');
+    mon.stdout?.on('data', (chunk: string) => {
+      pending += chunk;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        const e = parseAddressEvent(line);
+        if (e) apply(host.name, e);
+      }
+    });
+    void mon.then(() => {
+      if (!stopped && !paused.has(host.name) && monitors.get(host.name) === mon) lostMonitors.push(host.name);
+    });
+  };
+
+  // Prove a monitor live: an address added after it subscribed must show up.
+  const arm = async (hosts: readonly LabHost[]): Promise<void> => {
+    for (const h of hosts) armed.delete(h.name);
+    const deadline = Date.now() + 10_000;
+    for (let round = 0; hosts.some((h) => !armed.has(h.name)); round++) {
+      if (Date.now() > deadline || round > 100) throw new Error(`address monitors not live after 10 s on ${hosts.filter((h) => !armed.has(h.name)).map((h) => h.name).join(', ')}`);
+      for (const host of hosts.filter((h) => !armed.has(h.name))) {
+        await execa('ip', ['-n', host.ns, 'addr', 'add', `${ARM_ADDRESS}/32`, 'dev', 'lo'], { reject: false });
+        await execa('ip', ['-n', host.ns, 'addr', 'del', `${ARM_ADDRESS}/32`, 'dev', 'lo'], { reject: false });
+      }
+      const until = Date.now() + 500;
+      while (hosts.some((h) => !armed.has(h.name)) && Date.now() < until) await delay(10);
+    }
+  };
+
+  // What is there now, compared with what the events said (events from now on keep it current).
+  const resync = async (host: LabHost): Promise<void> => {
+    const r = await execa('ip', ['-n', host.ns, '-o', '-4', 'addr', 'show'], { reject: false });
+    const now = Date.now();
+    const present = new Set<string>();
+    for (const line of String(r.stdout).split('\n')) {
+      const m = /\binet (\d+\.\d+\.\d+\.\d+)\//.exec(line);
+      if (m?.[1] && watched.has(m[1])) present.add(m[1]);
+    }
+    for (const address of watched) {
+      const list = nodeIntervals(address, host.name);
+      const last = list[list.length - 1];
+      const open = last !== undefined && last[1] === Infinity;
+      if (present.has(address) && !open) list.push([now, Infinity]);
+      if (!present.has(address) && open) last[1] = now;
+    }
+  };
+
+  const stopMonitors = async (): Promise<void> => {
+    for (const m of monitors.values()) m.kill('SIGKILL');
+    await Promise.race([Promise.allSettled([...monitors.values()]), delay(3000)]);
+  };
+
+  try {
+    for (const host of opts.hosts) spawnMonitor(host);
+    await arm(opts.hosts);
+    for (const host of opts.hosts) await resync(host);
+  } catch (err) {
+    await stopMonitors();
+    throw err;
+  }
+
+  // Process sampling: consecutive samples in which two nodes run the same thing form one overlap.
+  const byName = new Map<string, WatchedProcess[]>();
+  for (const p of opts.processes ?? []) byName.set(p.name, [...(byName.get(p.name) ?? []), p]);
+  const sample = (): void => {
+    const now = Date.now();
+    processSamples++;
+    for (const [name, procs] of byName) {
+      const running = procs.filter((p) => p.isRunning()).map((p) => p.node);
+      const open = openProcessOverlap.get(name);
+      if (running.length > 1) {
+        if (open) open.toMs = now;
+        else openProcessOverlap.set(name, { nodes: running, fromMs: now, toMs: now });
+      } else if (open) {
+        processOverlaps.push({ what: `process ${name}`, nodes: open.nodes, fromMs: open.fromMs, toMs: open.toMs });
+        openProcessOverlap.delete(name);
+      }
+    }
+  };
+  const timer = setInterval(sample, sampleMs);
+  sample();
+
+  const overlaps = (): Overlap[] => {
+    const out: Overlap[] = [];
+    for (const [address, byNode] of intervals) {
+      const nodes = [...byNode.keys()];
+      for (let i = 0; i < nodes.length; i++) {
+        for (let j = i + 1; j < nodes.length; j++) {
+          for (const [fromMs, toMs] of intersect(byNode.get(nodes[i]!)!, byNode.get(nodes[j]!)!)) {
+            out.push({ what: `address ${address}`, nodes: [nodes[i]!, nodes[j]!], fromMs, toMs });
+          }
+        }
+      }
+    }
+    out.push(...processOverlaps);
+    for (const [name, o] of openProcessOverlap) out.push({ what: `process ${name}`, nodes: o.nodes, fromMs: o.fromMs, toMs: Infinity });
+    return out.sort((a, b) => a.fromMs - b.fromMs);
+  };
+  const allWindows = (): AllowanceWindow[] => [...windows, ...(openWindow ? [{ ...openWindow, toMs: Infinity }] : [])];
+  const violations = (): Overlap[] => overlaps().filter((o) => !isAllowed(o, allWindows()));
+  const fmt = (ms: number): string => (ms === Infinity ? 'now' : new Date(ms).toISOString().slice(11, 23));
+
+  return {
+    allowOverlapBegin: (reason, nodes) => {
+      if (openWindow) throw new Error(`an allowance window is already open (${openWindow.reason})`);
+      openWindow = { reason, fromMs: Date.now(), ...(nodes ? { nodes } : {}) };
+    },
+    allowOverlapEnd: () => {
+      if (!openWindow) return;
+      windows.push({ ...openWindow, toMs: Date.now() });
+      openWindow = undefined;
+    },
+    overlaps,
+    violations,
+    assertExclusive: (label) => {
+      if (lostMonitors.length > 0) throw new Error(`${label}: the address monitor of ${lostMonitors.join(', ')} died: the watcher is blind there`);
+      const v = violations();
+      if (v.length === 0) return;
+      const lines = v.map((o) => `  ${o.what} on ${o.nodes.join(' and ')} from ${fmt(o.fromMs)} to ${fmt(o.toMs)} (${o.toMs === Infinity ? 'still' : `${(o.toMs - o.fromMs).toFixed(1)} ms`})`);
+      throw new Error(`${label}: held by two nodes at once outside a partition:\n${lines.join('\n')}`);
+    },
+    pause: async (name) => {
+      const mon = monitors.get(name);
+      if (!mon || paused.has(name)) return;
+      paused.add(name);
+      mon.kill('SIGKILL');
+      await Promise.race([mon, delay(3000)]);
+    },
+    resume: async (name) => {
+      if (!paused.has(name)) return;
+      const host = opts.hosts.find((h) => h.name === name);
+      if (!host) throw new Error(`no watched host ${name}`);
+      spawnMonitor(host);
+      paused.delete(name);
+      await arm([host]);
+      await resync(host);
+    },
+    stats: () => ({ addressEvents, processSamples, windows: allWindows() }),
+    holdersOf: (address) =>
+      [...(intervals.get(address) ?? new Map<string, Array<[number, number]>>()).entries()]
+        .filter(([, list]) => list.length > 0 && list[list.length - 1]![1] === Infinity)
+        .map(([node]) => node),
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(timer);
+      sample();
+      await stopMonitors();
+    },
+  };
+}

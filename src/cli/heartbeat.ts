@@ -7,8 +7,6 @@
 //   heartbeat -r              ask the running daemon to re-read its configuration
 // Argument parsing is complete here; each mode is one function in MODES so
 // the daemon and the control modes slot in without touching the parsing.
-import { runCheck } from './check.js';
-import { killRunningDaemon, reloadRunningDaemon, reportDaemonStatus, runDaemon } from '../daemon/index.js';
 import { EXIT_OK, UsageError, isMainModule, processIo, runCli, type CliIo } from './main.js';
 import { COMMON_OPTIONS, COMMON_OPTIONS_HELP, parseCommandLine, resolveCommonOptions, type CommonOptions, type Environment } from './options.js';
 
@@ -60,11 +58,12 @@ export function parseHeartbeatArgs(argv: readonly string[], env: Environment = p
 export type ModeHandler = (common: CommonOptions, io: CliIo) => Promise<number> | number;
 
 export const MODES: Readonly<Record<HeartbeatMode, ModeHandler>> = {
-  check: (common, io) => runCheck(common, io),
-  daemon: (common, io) => runDaemon(common, io),
-  kill: (common, io) => killRunningDaemon(common, io),
-  status: (common, io) => reportDaemonStatus(common, io),
-  reload: (common, io) => reloadRunningDaemon(common, io),
+  check: async (common, io) => (await import('./check.js')).runCheck(common, io),
+  // Loaded on demand: `heartbeat -k` and `-s` must answer fast, without loading the whole daemon.
+  daemon: async (common, io) => (await import('../daemon/run.js')).runDaemon(common, io),
+  kill: async (common, io) => (await import('../daemon/control-modes.js')).killRunningDaemon(common, io),
+  status: async (common, io) => (await import('../daemon/control-modes.js')).reportDaemonStatus(common, io),
+  reload: async (common, io) => (await import('../daemon/control-modes.js')).reloadRunningDaemon(common, io),
 };
 
 export async function heartbeatMain(argv: readonly string[], io: CliIo = processIo): Promise<number> {

@@ -2,7 +2,6 @@
 // act on it, with Heartbeat's messages and LSB exit codes (heartbeat.c main()).
 import os from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
-import { formatProblem, hasErrors, loadClusterConfig } from '../config/index.js';
 import { DaemonUnreachableError, requestDaemon } from '../control/index.js';
 import { processExists, readRunningDaemon } from './pidfile.js';
 
@@ -79,6 +78,8 @@ export async function reloadRunningDaemon(opts: ControlModeOptions, io: ControlM
     io.stderr(`ERROR: heartbeat is not running (no live pid in ${opts.runDir}/heartbeat.pid); start it with heartbeat\n`);
     return LSB_EXIT_NOTRUNNING;
   }
+  // Loaded here only: -k and -s must not pay for the configuration parsers.
+  const { formatProblem, hasErrors, loadClusterConfig } = await import('../config/index.js');
   const { problems } = loadClusterConfig({ configDir: opts.configDir, localNode: opts.node });
   if (hasErrors(problems)) {
     for (const p of problems) io.stderr(`${formatProblem(p)}\n`);

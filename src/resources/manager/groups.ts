@@ -94,6 +94,17 @@ export function otherHoldsMine(s: AnyState): RscBits {
   for (const g of s.config.groups) {
     if (believedHolders(s, g.key).length > 0) bits |= categoryFrom(g, s.config.localNode);
   }
+  // Two nodes (Heartbeat's case): other_holds_resources is the peer's claim
+  // itself, mirrored — also for a category with no group in it. A backup with
+  // no group of its own must see that the peer claims `foreign` (= our local),
+  // or it claims `local` next to it and the real peer logs "Both machines own
+  // foreign resources!" (AuditResources; found by the mixed-cluster tests).
+  const [only] = s.config.peers;
+  const peer = only === undefined || s.config.peers.length !== 1 ? undefined : s.peers[only];
+  if (s.config.niceFailback && peer !== undefined && peer.status !== 'dead') {
+    if (has(peer.holds, FOREIGN)) bits |= LOCAL;
+    if (has(peer.holds, LOCAL)) bits |= FOREIGN;
+  }
   return bits as RscBits;
 }
 

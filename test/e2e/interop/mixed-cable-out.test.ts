@@ -1,0 +1,64 @@
+// A node that boots while its heartbeat link has no carrier (cable pulled,
+// switch down): real Heartbeat 3.0.6 starts (bcast reads the interface's
+// address with ioctls, carrier or not) and, once initdead has passed, runs
+// alone; when the cable comes back it joins. heartbeat-ts refuses to start
+// ("bcast eth0: interface eth0 has no IPv4 address or is down"): it takes the
+// address from os.networkInterfaces(), and libuv leaves out interfaces that
+// are not RUNNING (no carrier). Found by the mixed-cluster tests (a crashed
+// node "rebooting" before its cable is back).
+//
+// KNOWN BUG, reported to the lead: the heartbeat-ts half is `it.fails` until
+// src/heartbeat/media/interfaces.ts resolves a carrier-less interface; then
+// vitest reports it and `.fails` must go. Any other error is reported too.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLab, type Lab } from '../../helpers/netns.js';
+import { removeNodeDir, startOurNode, type OurNode } from '../../helpers/hbts-node.js';
+import { realHeartbeatInstalled, startRealHeartbeat, waitUntil, type RealHeartbeatNode } from '../../helpers/real-heartbeat.js';
+import { MIXED_AUTHKEYS, mixedHaCf } from '../../helpers/mixed-cluster.js';
+
+describe.skipIf(!realHeartbeatInstalled())('a node booting with its cable out (bcast)', () => {
+  let lab: Lab | undefined;
+  const started: Array<RealHeartbeatNode | OurNode> = [];
+
+  beforeAll(async () => {
+    lab = await createLab({
+      hosts: [
+        { name: 'alpha', ip: '10.77.0.1' },
+        { name: 'bravo', ip: '10.77.0.2' },
+      ],
+    });
+    await lab.host('alpha').setLink(false);
+    await lab.host('bravo').setLink(false);
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const n of started) {
+      if ('dispose' in n) await n.dispose().catch(() => undefined);
+      else await n.crash().catch(() => undefined);
+    }
+    await lab?.destroy();
+    for (const n of started) if (!('dispose' in n)) removeNodeDir(n);
+  }, 60_000);
+
+  it('real Heartbeat 3.0.6 starts and keeps running', async () => {
+    const real = await startRealHeartbeat(lab!.host('bravo'), { haCf: mixedHaCf(['alpha', 'bravo'], 'on'), authkeys: MIXED_AUTHKEYS, haresources: '' });
+    started.push(real);
+    await real.waitForLog(/Local status now set to: 'up'/, 10_000);
+    expect(real.isRunning()).toBe(true);
+  }, 30_000);
+
+  it.fails('heartbeat-ts starts too (KNOWN BUG: it refuses, "interface eth0 has no IPv4 address or is down")', async () => {
+    let ours: OurNode;
+    try {
+      ours = await startOurNode(lab!.host('alpha'), { nodeName: 'alpha', haCf: mixedHaCf(['alpha', 'bravo'], 'on'), authkeys: MIXED_AUTHKEYS, haresources: '' });
+    } catch (err) {
+      // Only the known refusal counts as "still failing"; any other error returns normally, which `it.fails` reports.
+      if (/has no IPv4 address or is down/.test(String(err))) throw err;
+      console.error(`unexpected failure (not the known bug): ${String(err)}`);
+      return;
+    }
+    started.push(ours);
+    await waitUntil('heartbeat-ts transmitting', 10_000, () => (/Local status now set to: 'up'/.test(ours.readLog()) ? true : undefined), 50);
+    expect(ours.isRunning()).toBe(true);
+  }, 30_000);
+});

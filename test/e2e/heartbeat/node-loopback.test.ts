@@ -137,8 +137,19 @@ describe('pure helpers of the media and node shell', () => {
       value: { name: 'eth0', address: '10.77.0.1', netmask: '255.255.255.0', broadcast: '10.77.0.255' },
     });
     expect(resolveInterface('eth9', table, () => false)).toEqual({ ok: false, reason: 'no such network interface eth9' });
-    expect(resolveInterface('v6only', table, () => true)).toEqual({ ok: false, reason: 'interface v6only has no IPv4 address or is down' });
-    expect(resolveInterface('down0', table, () => true)).toEqual({ ok: false, reason: 'interface down0 has no IPv4 address or is down' });
+    expect(resolveInterface('v6only', table, () => true, () => [])).toEqual({
+      ok: false,
+      reason: 'interface v6only has no IPv4 address or is down (ip link set v6only up)',
+    });
+    expect(resolveInterface('down0', table, () => true, () => [])).toEqual({
+      ok: false,
+      reason: 'interface down0 has no IPv4 address or is down (ip link set down0 up)',
+    });
+    // Up without carrier (cable out): Node's table omits it, the kernel still has its address.
+    expect(resolveInterface('nocarrier0', table, () => true, () => [{ local: '10.77.0.2', prefixlen: 24 }])).toEqual({
+      ok: true,
+      value: { name: 'nocarrier0', address: '10.77.0.2', netmask: '255.255.255.0', broadcast: '10.77.0.255' },
+    });
     expect(broadcastAddress('192.168.5.9', '255.255.252.0')).toBe('192.168.7.255');
   });
 

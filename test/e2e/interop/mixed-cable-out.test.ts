@@ -1,15 +1,10 @@
 // A node that boots while its heartbeat link has no carrier (cable pulled,
 // switch down): real Heartbeat 3.0.6 starts (bcast reads the interface's
 // address with ioctls, carrier or not) and, once initdead has passed, runs
-// alone; when the cable comes back it joins. heartbeat-ts refuses to start
-// ("bcast eth0: interface eth0 has no IPv4 address or is down"): it takes the
-// address from os.networkInterfaces(), and libuv leaves out interfaces that
-// are not RUNNING (no carrier). Found by the mixed-cluster tests (a crashed
-// node "rebooting" before its cable is back).
-//
-// KNOWN BUG, reported to the lead: the heartbeat-ts half is `it.fails` until
-// src/heartbeat/media/interfaces.ts resolves a carrier-less interface; then
-// vitest reports it and `.fails` must go. Any other error is reported too.
+// alone; when the cable comes back it joins. heartbeat-ts does the same: the
+// address of an interface that is up without carrier comes from the kernel
+// (Node's interface table leaves such interfaces out). Found by the
+// mixed-cluster tests (a crashed node "rebooting" before its cable is back).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLab, type Lab } from '../../helpers/netns.js';
 import { removeNodeDir, startOurNode, type OurNode } from '../../helpers/hbts-node.js';
@@ -47,18 +42,15 @@ describe.skipIf(!realHeartbeatInstalled())('a node booting with its cable out (b
     expect(real.isRunning()).toBe(true);
   }, 30_000);
 
-  it.fails('heartbeat-ts starts too (KNOWN BUG: it refuses, "interface eth0 has no IPv4 address or is down")', async () => {
-    let ours: OurNode;
-    try {
-      ours = await startOurNode(lab!.host('alpha'), { nodeName: 'alpha', haCf: mixedHaCf(['alpha', 'bravo'], 'on'), authkeys: MIXED_AUTHKEYS, haresources: '' });
-    } catch (err) {
-      // Only the known refusal counts as "still failing"; any other error returns normally, which `it.fails` reports.
-      if (/has no IPv4 address or is down/.test(String(err))) throw err;
-      console.error(`unexpected failure (not the known bug): ${String(err)}`);
-      return;
-    }
+  it('heartbeat-ts starts too, and both join once the cables are back', async () => {
+    const ours = await startOurNode(lab!.host('alpha'), { nodeName: 'alpha', haCf: mixedHaCf(['alpha', 'bravo'], 'on'), authkeys: MIXED_AUTHKEYS, haresources: '' });
     started.push(ours);
     await waitUntil('heartbeat-ts transmitting', 10_000, () => (/Local status now set to: 'up'/.test(ours.readLog()) ? true : undefined), 50);
     expect(ours.isRunning()).toBe(true);
-  }, 30_000);
+    await lab!.host('alpha').setLink(true);
+    await lab!.host('bravo').setLink(true);
+    const real = started[0] as RealHeartbeatNode;
+    await waitUntil('the real node sees ours active', 30_000, async () => ((await real.clStatus('nodestatus', 'alpha')).stdout.trim() === 'active' ? true : undefined), 200);
+    await waitUntil('ours sees the real node active', 30_000, async () => ((await ours.clStatus('nodestatus', 'bravo')).stdout.trim() === 'active' ? true : undefined), 200);
+  }, 90_000);
 });

@@ -4,10 +4,16 @@
 //
 // iputils arping only takes whole seconds for -i, so each packet is its own
 // `arping -c 1` launched on our own schedule. The series runs in the
-// background: a group start returns once the first packets are on their way
-// instead of waiting for the whole series (which would lengthen a failover).
-// Every arping is tracked by PID so that a stop of the address ends its series.
-import { execa, type ResultPromise } from 'execa';
+// background: a group start does not wait for it (which would lengthen a
+// failover). Every arping is tracked by PID so that a stop of the address
+// ends its series.
+//
+// Even the first packet is launched on the next turn of the event loop
+// rather than inside the start: spawning from Node is a fork of the whole
+// daemon, paid on its one thread, and deferred like this it overlaps with
+// the next resource's script (nginx) running instead of delaying it. The
+// packets still leave within a few milliseconds of the address coming up.
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from '../../log/index.js';
 import type { ArpSettings } from './types.js';
 
@@ -19,13 +25,17 @@ export interface ArpAnnouncerOptions {
 }
 
 interface Series {
+  /** The first burst, launched on the next turn of the event loop. */
+  first: NodeJS.Immediate | undefined;
   readonly timers: Set<NodeJS.Timeout>;
-  readonly children: Set<ResultPromise>;
+  readonly children: Set<ChildProcess>;
   warned: boolean;
 }
 
 /** Bound on packets per series whatever the configuration says. */
 const MAX_COUNT = 1000;
+/** Bound on what is kept of an arping's error output (for the warning). */
+const MAX_STDERR_CHARS = 4096;
 
 export class ArpAnnouncer {
   private readonly series = new Map<string, Series>();
@@ -33,27 +43,32 @@ export class ArpAnnouncer {
   constructor(private readonly options: ArpAnnouncerOptions) {}
 
   /**
-   * Start announcing ADDRESS on IFACE. Resolves when the first packet(s) have
-   * been launched; the rest follow every `settings.interval` ms.
+   * Start announcing ADDRESS on IFACE: the first packet(s) on the next turn
+   * of the event loop, the rest every `settings.interval` ms.
    */
-  async announce(iface: string, address: string, settings: ArpSettings): Promise<void> {
+  announce(iface: string, address: string, settings: ArpSettings): void {
     this.cancel(address);
     const count = Math.min(Math.max(Math.trunc(settings.count), 0), MAX_COUNT);
     if (count === 0) return;
-    const series: Series = { timers: new Set(), children: new Set(), warned: false };
+    const series: Series = { first: undefined, timers: new Set(), children: new Set(), warned: false };
     this.series.set(address, series);
     this.options.logger.debug(
       `Sending gratuitous ARP for ${address} on ${iface} (${count} × ${settings.mode}, every ${settings.interval} ms)`,
       { address, iface },
     );
+    series.first = setImmediate(() => {
+      series.first = undefined;
+      this.burst(series, iface, address, settings.mode);
+      this.forgetWhenDone(address, series);
+    });
     for (let i = 1; i < count; i++) {
       const timer = setTimeout(() => {
         series.timers.delete(timer);
-        void this.burst(series, iface, address, settings.mode);
+        this.burst(series, iface, address, settings.mode);
+        this.forgetWhenDone(address, series);
       }, i * Math.max(settings.interval, 0));
       series.timers.add(timer);
     }
-    await this.burst(series, iface, address, settings.mode);
   }
 
   /** End the series for ADDRESS: no further packets, running arpings ended by PID. */
@@ -61,6 +76,8 @@ export class ArpAnnouncer {
     const series = this.series.get(address);
     if (!series) return;
     this.series.delete(address);
+    clearImmediate(series.first);
+    series.first = undefined;
     for (const timer of series.timers) clearTimeout(timer);
     series.timers.clear();
     for (const child of series.children) {
@@ -81,15 +98,23 @@ export class ArpAnnouncer {
   /** arping processes and pending packets of ADDRESS's series (observability, tests). */
   pending(address: string): { readonly processes: number; readonly scheduled: number } {
     const series = this.series.get(address);
-    return { processes: series?.children.size ?? 0, scheduled: series?.timers.size ?? 0 };
+    const scheduled = (series?.timers.size ?? 0) + (series?.first ? 1 : 0);
+    return { processes: series?.children.size ?? 0, scheduled };
   }
 
-  private async burst(series: Series, iface: string, address: string, mode: ArpSettings['mode']): Promise<void> {
+  private burst(series: Series, iface: string, address: string, mode: ArpSettings['mode']): void {
     const flags = mode === 'both' ? ['-U', '-A'] : mode === 'reply' ? ['-A'] : ['-U'];
-    await Promise.all(flags.map((flag) => this.launch(series, flag, iface, address)));
+    for (const flag of flags) this.launch(series, flag, iface, address);
   }
 
-  private async launch(series: Series, flag: string, iface: string, address: string): Promise<void> {
+  private forgetWhenDone(address: string, series: Series): void {
+    const idle = series.first === undefined && series.children.size === 0 && series.timers.size === 0;
+    if (idle && this.series.get(address) === series) {
+      this.series.delete(address);
+    }
+  }
+
+  private launch(series: Series, flag: string, iface: string, address: string): void {
     if (this.series.get(address) !== series) return;
     const [file, ...rest] = [
       ...(this.options.execPrefix ?? []),
@@ -101,23 +126,34 @@ export class ArpAnnouncer {
       iface,
       address,
     ];
-    const child = execa(file!, rest, { reject: false, stdin: 'ignore', env: { LC_ALL: 'C' } });
+    let child: ChildProcess;
+    try {
+      child = spawn(file!, rest, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    } catch (err) {
+      this.warnOnce(series, iface, address, err instanceof Error ? err.message : String(err));
+      return;
+    }
     series.children.add(child);
-    void child.then((result) => {
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      if (stderr.length < MAX_STDERR_CHARS) stderr += chunk.toString('utf8');
+    });
+    let spawnError: Error | undefined;
+    child.once('error', (err) => (spawnError = err));
+    child.once('close', (code, signal) => {
       series.children.delete(child);
       const cancelled = this.series.get(address) !== series;
-      if (result.failed && !cancelled && !series.warned) {
-        series.warned = true;
-        const detail = typeof result.stderr === 'string' && result.stderr.trim() ? result.stderr.trim() : result.shortMessage;
-        this.options.logger.warn(`Gratuitous ARP for ${address} on ${iface} failed: ${detail}`, { address, iface });
+      if (!cancelled && (spawnError || code !== 0)) {
+        const detail = stderr.trim() || spawnError?.message || `arping ${flag} exited with ${code ?? signal ?? '?'}`;
+        this.warnOnce(series, iface, address, detail);
       }
-      if (series.children.size === 0 && series.timers.size === 0 && this.series.get(address) === series) {
-        this.series.delete(address);
-      }
+      this.forgetWhenDone(address, series);
     });
-    await new Promise<void>((resolve) => {
-      child.once('spawn', () => resolve());
-      child.once('error', () => resolve());
-    });
+  }
+
+  private warnOnce(series: Series, iface: string, address: string, detail: string): void {
+    if (series.warned) return;
+    series.warned = true;
+    this.options.logger.warn(`Gratuitous ARP for ${address} on ${iface} failed: ${detail}`, { address, iface });
   }
 }

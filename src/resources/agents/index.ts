@@ -6,6 +6,7 @@ export type {
   OperationResult,
   OperationTimeouts,
   ResourceAgent,
+  StartUnlessRunningResult,
 } from './types.js';
 export { AgentFactory, DEFAULT_KILL_GRACE_MS } from './agent-factory.js';
 export type { AgentFactoryOptions } from './agent-factory.js';

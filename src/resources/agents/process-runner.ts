@@ -4,10 +4,15 @@
 // Output goes to files, not pipes: a start script that leaves a daemon
 // behind (nginx, `something &`) may hand it the script's stdout, and a pipe
 // would then stay open for the daemon's whole life. Heartbeat likewise sent
-// start/stop output to a file (its debug log).
-import { execa } from 'execa';
-import { closeSync, openSync } from 'node:fs';
-import { mkdtemp, open, rm } from 'node:fs/promises';
+// start/stop output to a file (its debug log). The files are unlinked as
+// soon as they are open: the descriptors are all a run needs, and nothing is
+// left behind whatever happens to the daemon.
+//
+// Plain child_process.spawn, not execa: a failover runs several scripts in a
+// row and execa's machinery roughly doubled the cost of each (bench/resources.ts).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -46,10 +51,7 @@ const DEFAULT_MAX_OUTPUT = 64 * 1024;
 /** How long to wait for the process to disappear after SIGKILL before giving up on it. */
 const AFTER_KILL_BOUND_MS = 5000;
 
-/** execa passes any file descriptor number straight to the child, though its types list only 3–9. */
-function nativeFd(fd: number): 3 {
-  return fd as 3;
-}
+let runCounter = 0;
 
 function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   if (pid === undefined || pid <= 1) return;
@@ -60,59 +62,80 @@ function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
-async function readTail(path: string, maxBytes: number): Promise<string> {
-  const handle = await open(path, 'r').catch(() => undefined);
-  if (!handle) return '';
-  try {
-    const { size } = await handle.stat();
-    const length = Math.min(size, maxBytes);
-    const buffer = Buffer.alloc(length);
-    await handle.read(buffer, 0, length, size - length);
-    return buffer.toString('utf8');
-  } finally {
-    await handle.close();
+/** The last MAXBYTES of what was written to FD. */
+function readTail(fd: number, maxBytes: number): string {
+  const { size } = fstatSync(fd);
+  const length = Math.min(size, maxBytes);
+  if (length === 0) return '';
+  const buffer = Buffer.alloc(length);
+  let read = 0;
+  for (let i = 0; i < 1000 && read < length; i++) {
+    const n = readSync(fd, buffer, read, length - read, size - length + read);
+    if (n === 0) break;
+    read += n;
   }
+  return buffer.subarray(0, read).toString('utf8');
 }
+
+/** An output capture file, created exclusively (a random name in a shared directory) and unlinked at once. */
+function openCaptureFile(path: string): number {
+  const fd = openSync(path, 'wx+', 0o600);
+  try {
+    unlinkSync(path);
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+  return fd;
+}
+
+type Ended = { readonly code: number | null; readonly signal: NodeJS.Signals | null; readonly error?: Error } | 'unkillable';
 
 export async function runProcess(options: ProcessRunOptions): Promise<ProcessRunResult> {
   const maxBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
-  const dir = await mkdtemp(join(options.scratchDir ?? tmpdir(), 'hbts-run-'));
-  const stdoutPath = join(dir, 'stdout');
-  const stderrPath = join(dir, 'stderr');
-  const stdoutFd = openSync(stdoutPath, 'w');
-  const stderrFd = openSync(stderrPath, 'w');
+  const base = join(options.scratchDir ?? tmpdir(), `hbts-run-${process.pid}-${++runCounter}-${randomBytes(4).toString('hex')}`);
+  const stdoutFd = openCaptureFile(`${base}.out`);
+  let stderrFd: number;
+  try {
+    stderrFd = openCaptureFile(`${base}.err`);
+  } catch (err) {
+    closeSync(stdoutFd);
+    throw err;
+  }
   const started = performance.now();
   const [file, ...rest] = [...(options.execPrefix ?? []), options.command, ...options.args];
   let timedOut = false;
   let killTimer: NodeJS.Timeout | undefined;
   let timeoutTimer: NodeJS.Timeout | undefined;
+  let boundTimer: NodeJS.Timeout | undefined;
   try {
-    const subprocess = execa(file!, rest, {
-      stdin: 'ignore',
-      stdout: nativeFd(stdoutFd),
-      stderr: nativeFd(stderrFd),
-      // Its own process group, so a timeout can end the script and its children together.
-      detached: true,
-      reject: false,
-      env: { ...options.env },
-      extendEnv: true,
-      cleanup: false,
-    });
-    const pid = subprocess.pid;
+    let child: ChildProcess;
+    try {
+      child = spawn(file!, rest, {
+        stdio: ['ignore', stdoutFd, stderrFd],
+        // Its own process group, so a timeout can end the script and its children together.
+        detached: true,
+        env: { ...process.env, ...options.env },
+      });
+    } catch (err) {
+      // Only invalid arguments (e.g. a NUL byte) throw here; a missing file is an 'error' event.
+      const spawnError = err instanceof Error ? err.message : String(err);
+      return { timedOut: false, spawnError, stdout: '', stderr: '', durationMs: performance.now() - started };
+    }
+    const pid = child.pid;
     timeoutTimer = setTimeout(() => {
       timedOut = true;
       signalGroup(pid, 'SIGTERM');
       killTimer = setTimeout(() => signalGroup(pid, 'SIGKILL'), options.killGraceMs);
     }, options.timeoutMs);
 
-    let boundTimer: NodeJS.Timeout | undefined;
-    const raced = await Promise.race([
-      subprocess,
+    const ended = await new Promise<Ended>((resolve) => {
+      let error: Error | undefined;
+      child.once('error', (err) => (error = err));
+      child.once('close', (code, signal) => resolve({ code, signal, ...(error ? { error } : {}) }));
       // Never hang on a process that even SIGKILL cannot end (uninterruptible sleep).
-      new Promise<'unkillable'>((resolve) => {
-        boundTimer = setTimeout(() => resolve('unkillable'), options.timeoutMs + options.killGraceMs + AFTER_KILL_BOUND_MS);
-      }),
-    ]);
+      boundTimer = setTimeout(() => resolve('unkillable'), options.timeoutMs + options.killGraceMs + AFTER_KILL_BOUND_MS);
+    });
     clearTimeout(boundTimer);
     clearTimeout(timeoutTimer);
     clearTimeout(killTimer);
@@ -121,25 +144,26 @@ export async function runProcess(options: ProcessRunOptions): Promise<ProcessRun
       signalGroup(pid, 'SIGKILL');
     }
     const durationMs = performance.now() - started;
-    const [stdout, stderr] = await Promise.all([readTail(stdoutPath, maxBytes), readTail(stderrPath, maxBytes)]);
-    if (raced === 'unkillable') {
-      return { timedOut: true, unkillable: true, stdout, stderr, durationMs, ...(pid !== undefined ? { pid } : {}) };
+    const stdout = readTail(stdoutFd, maxBytes);
+    const stderr = readTail(stderrFd, maxBytes);
+    const withPid = pid !== undefined ? { pid } : {};
+    if (ended === 'unkillable') {
+      return { timedOut: true, unkillable: true, stdout, stderr, durationMs, ...withPid };
     }
-    const result = raced;
-    const base = { timedOut, stdout, stderr, durationMs, ...(pid !== undefined ? { pid } : {}) };
-    if (result.exitCode === undefined && result.signal === undefined && !timedOut) {
-      return { ...base, spawnError: result.shortMessage ?? result.message ?? 'could not start the process' };
+    const common = { timedOut, stdout, stderr, durationMs, ...withPid };
+    if (ended.error && pid === undefined) {
+      return { ...common, spawnError: ended.error.message || 'could not start the process' };
     }
     return {
-      ...base,
-      ...(result.exitCode !== undefined ? { exitCode: result.exitCode } : {}),
-      ...(result.signal !== undefined ? { signal: result.signal } : {}),
+      ...common,
+      ...(ended.code !== null && ended.code >= 0 ? { exitCode: ended.code } : {}),
+      ...(ended.signal !== null ? { signal: ended.signal } : {}),
     };
   } finally {
+    clearTimeout(boundTimer);
     clearTimeout(timeoutTimer);
     clearTimeout(killTimer);
     closeSync(stdoutFd);
     closeSync(stderrFd);
-    await rm(dir, { recursive: true, force: true });
   }
 }

@@ -42,6 +42,19 @@ export interface ResourceAgent {
   start(options?: OperationOptions): Promise<OperationResult>;
   stop(options?: OperationOptions): Promise<OperationResult>;
   status(options?: OperationOptions): Promise<OperationResult>;
+  /**
+   * `status`, then `start` unless it said running, as one operation — offered
+   * only by agents for which that costs less than the two calls and changes
+   * nothing a script could see (the built-in address agents: one listing
+   * answers both). Scripts never offer it: Heartbeat calls them twice.
+   */
+  startUnlessRunning?(options?: OperationOptions): Promise<StartUnlessRunningResult>;
+}
+
+export interface StartUnlessRunningResult {
+  /** True: the resource was running and was left alone; `result` is then what status said. */
+  readonly alreadyRunning: boolean;
+  readonly result: OperationResult;
 }
 
 /** Per-operation limits (ExtensionOptions.resources). */

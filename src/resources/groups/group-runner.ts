@@ -1,7 +1,9 @@
 // Resource groups as Heartbeat's ResourceManager runs them (spec §9.1):
 // - start left to right; a resource whose status already says running is
-//   left alone; if a start fails: CRIT "Giving up resources due to failure
-//   of X" and the whole group is stopped right to left;
+//   left alone (agents that can answer both at once, the built-in address
+//   agents, do it in one step: startUnlessRunning); if a start fails: CRIT
+//   "Giving up resources due to failure of X" and the whole group is stopped
+//   right to left;
 // - stop right to left; a failed stop is retried (stopRetries times,
 //   stopRetryInterval apart); if it still fails and status does not say the
 //   resource is stopped, that is critical: the stop ends there and the
@@ -13,7 +15,13 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import type { ExtensionOptions, ResourceGroupConfig } from '../../config/types.js';
 import type { Logger } from '../../log/index.js';
-import { AgentFactory, type AgentFactoryOptions, type OperationOptions, type ResourceAgent } from '../agents/index.js';
+import {
+  AgentFactory,
+  type AgentFactoryOptions,
+  type OperationOptions,
+  type OperationResult,
+  type ResourceAgent,
+} from '../agents/index.js';
 import { KeyedSerialQueue } from './serial-queue.js';
 import type {
   GroupStartResult,
@@ -130,12 +138,22 @@ export class GroupRunner {
     const steps: ResourceStep[] = [];
     const startedNow: string[] = [];
     for (const agent of this.agentsOf(group)) {
-      const status = await agent.status(options);
-      if (status.outcome === 'running') {
-        steps.push({ resource: agent.resource, action: 'skipped', result: status, attempts: 1 });
-        continue;
+      let result: OperationResult;
+      if (agent.startUnlessRunning) {
+        const combined = await agent.startUnlessRunning(options);
+        if (combined.alreadyRunning) {
+          steps.push({ resource: agent.resource, action: 'skipped', result: combined.result, attempts: 1 });
+          continue;
+        }
+        result = combined.result;
+      } else {
+        const status = await agent.status(options);
+        if (status.outcome === 'running') {
+          steps.push({ resource: agent.resource, action: 'skipped', result: status, attempts: 1 });
+          continue;
+        }
+        result = await agent.start(options);
       }
-      const result = await agent.start(options);
       if (result.outcome === 'running') {
         steps.push({ resource: agent.resource, action: 'started', result, attempts: 1 });
         startedNow.push(agent.resource);

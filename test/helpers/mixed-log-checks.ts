@@ -39,15 +39,13 @@ export function realLogProblems(text: string): string[] {
 }
 
 /**
- * ERROR lines heartbeat-ts writes in these scenarios where Heartbeat stays
- * silent, with the same behaviour (reported to the lead, not a protocol fault):
- * a peer's `starting`/`resource` that arrives before our comm is up (the real
- * daemon sends `starting` before answering our reqnodes) is dropped by both,
- * but Heartbeat drops it unseen — its T_STARTING/T_RESOURCES callbacks are
- * only registered at comm up (hb_resource.c comm_up_resource_action) — while
- * our manager logs "Received 'starting' message in state 0".
+ * ERROR lines heartbeat-ts may write in these scenarios where Heartbeat stays
+ * silent. None any more: a peer's `starting`/`resource` arriving before our
+ * comm is up (the real daemon sends `starting` before answering our reqnodes)
+ * is dropped by both, and ours now logs it at info, since Heartbeat drops it
+ * unseen (hb_resource.c registers those callbacks at comm up).
  */
-export const OUR_KNOWN_ERROR_LINES: readonly RegExp[] = [/ERROR: \[resources\] Received 'starting' message in state 0/, /ERROR: \[resources\] resource message received in state 0/];
+export const OUR_KNOWN_ERROR_LINES: readonly RegExp[] = [];
 
 /** ERROR / CRIT lines of heartbeat-ts's log, except the known ones above. */
 export function ourErrorLines(text: string): string[] {

@@ -143,7 +143,10 @@ export function onStarting(tx: Tx, msg: ClusterMessage): void {
   }
   const next = ON_PEER_STARTING[s.rstate];
   if (!s.commUp || next === 'error') {
-    log(tx, 'error', `Received 'starting' message in state ${RESOURCE_STATE_NUMBER[s.rstate]}`);
+    // Before our comm is up this is the normal race of two nodes starting
+    // together (Heartbeat registers its handlers only at comm up and drops it
+    // quietly); after, it is a protocol error.
+    log(tx, s.commUp ? 'error' : 'info', `Received 'starting' message in state ${RESOURCE_STATE_NUMBER[s.rstate]}`);
     return;
   }
   if (s.rstate === 'STARTING') {
@@ -184,7 +187,7 @@ export function onResource(tx: Tx, msg: ClusterMessage): void {
   const old = s.rstate;
   let next = ON_RESOURCE_MESSAGE[old];
   if (next === 'error') {
-    log(tx, 'error', `resource message received in state ${RESOURCE_STATE_NUMBER[old]}`);
+    log(tx, s.commUp ? 'error' : 'info', `resource message received in state ${RESOURCE_STATE_NUMBER[old]}`);
     return;
   }
   if ((old === 'STARTING' || old === 'BOTHSTARTING') && s.config.autoFailback === 'off') {

@@ -93,7 +93,7 @@ describe('scenario format', () => {
   });
 
   it('fails on an unexpected ERROR log and on a wrong assertion', () => {
-    const err = runScenario(parseScenario('e.scenario', `${header}@0 recv bravo t=resource rsc_hold=bogus\n`));
+    const err = runScenario(parseScenario('e.scenario', `${header}@0 comm-up bravo\n  > send t=starting\n@1 recv bravo t=resource rsc_hold=bogus\n`));
     expect(err.problems.join('\n')).toContain('unexpected ERROR log: encode_resources: bad resource type [bogus]');
     const bad = runScenario(parseScenario('a.scenario', `${header}@0 tick\n  ? rscstatus all\n`));
     expect(bad.problems.join('\n')).toContain('a.scenario:4: rscstatus is transition, expected all');

@@ -204,14 +204,22 @@ export async function startOurNode(host: LabHost, opts: OurNodeOptions): Promise
   };
 
   const deadline = Date.now() + (opts.startTimeoutMs ?? 15_000);
+  // A start that fails leaves nothing behind: the daemon is ended and a
+  // directory this call created is removed (the error carries the output).
+  const fail = async (message: string): Promise<never> => {
+    if (running) child.kill('SIGKILL');
+    const r = await exited;
+    if (opts.rootDir === undefined) rmSync(root, { recursive: true, force: true });
+    throw new Error(`${message}:\n${r.output}`);
+  };
   for (;;) {
     if (!running) {
       const r = await exited;
-      throw new Error(`${opts.nodeName}: heartbeat exited during start-up (code ${r.exitCode ?? r.signal}):\n${r.output}`);
+      return fail(`${opts.nodeName}: heartbeat exited during start-up (code ${r.exitCode ?? r.signal})`);
     }
     const r = await node.clStatus('hbstatus');
     if (r.exitCode === 0) return node;
-    if (Date.now() > deadline) throw new Error(`${opts.nodeName}: heartbeat did not answer cl_status within the start timeout`);
+    if (Date.now() > deadline) return fail(`${opts.nodeName}: heartbeat did not answer cl_status within the start timeout`);
     await delay(50);
   }
 }

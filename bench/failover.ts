@@ -84,7 +84,7 @@ export async function run(): Promise<void> {
 
   const started = Date.now();
   const ours = await runAll('heartbeat-ts', runs, (lab) =>
-    startOurFailoverPair(lab, { keepaliveMs: KEEPALIVE_MS, deadtimeMs: DEADTIME_MS, autoFailback: 'on' }),
+    startOurFailoverPair(lab, { keepaliveMs: KEEPALIVE_MS, deadtimeMs: DEADTIME_MS, startupFallbackDelay: '2', autoFailback: 'on' }),
   );
   out(`  heartbeat-ts runs took ${((Date.now() - started) / 1000).toFixed(0)} s`);
 

@@ -69,6 +69,8 @@ export interface OurPairOptions {
   readonly webService?: { readonly name: string; readonly script: string; readonly pidFile: (nodeRoot: string) => string; readonly env: (nodeRoot: string, node: string) => Record<string, string> };
   /** Install the FailoverRecorder resource script (see recorderScript()). */
   readonly recorder?: boolean;
+  /** heartbeat-ts.ini `startup_fallback_delay` (default: Heartbeat's 10 s; tests not about start-up use 2). */
+  readonly startupFallbackDelay?: string;
   /** heartbeat-ts.ini `[log] format` (json gives ms timestamps, for the demo's timeline). */
   readonly logFormat?: 'text' | 'json';
   /** Run the exclusivity watcher (default true). */
@@ -270,6 +272,7 @@ export async function startOurFailoverPair(lab: Lab, opts: OurPairOptions = {}):
     haresources: groups.map((g) => `${g.home} ${g.resources.join(' ')}`).join('\n'),
     authkeys: FAILOVER_AUTHKEYS,
     ...(opts.logFormat === 'json' ? { heartbeatTsIni: '[log]\nformat = json\n' } : {}),
+    ...(opts.startupFallbackDelay === undefined ? {} : { startupFallbackDelay: opts.startupFallbackDelay }),
     nginx: web === undefined,
     resourceScripts: {
       ...(opts.recorder ? { FailoverRecorder: recorderFile } : {}),

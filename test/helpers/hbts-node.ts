@@ -29,6 +29,12 @@ export interface OurNodeOptions {
   readonly haresources: string;
   readonly authkeys: string;
   readonly heartbeatTsIni?: string;
+  /**
+   * heartbeat-ts.ini `startup_fallback_delay` (Heartbeat's RQSTDELAY, 10 s by
+   * default): two-node tests that are not about start-up negotiation set it
+   * short so that a cluster that starts together settles in ~3 s, not ~12 s.
+   */
+  readonly startupFallbackDelay?: string;
   readonly probesIni?: string;
   /** Give the node its own nginx (config, page naming the node) and the LSB script as resource.d/nginx. */
   readonly nginx?: boolean;
@@ -101,6 +107,15 @@ http {
 `;
 }
 
+/** The heartbeat-ts.ini text with `startup_fallback_delay` set in its [resources] section. */
+function withStartupFallback(ini: string | undefined, delay: string | undefined): string | undefined {
+  if (delay === undefined) return ini;
+  const line = `startup_fallback_delay = ${delay}`;
+  if (ini === undefined) return `[resources]\n${line}\n`;
+  if (/^\s*\[resources\]\s*$/m.test(ini)) return ini.replace(/^(\s*\[resources\]\s*)$/m, `$1\n${line}`);
+  return `${ini.endsWith('\n') ? ini : `${ini}\n`}[resources]\n${line}\n`;
+}
+
 async function runIn(host: LabHost, cmd: string, args: readonly string[], env?: Record<string, string>): Promise<CommandResult> {
   const r = await host.exec(cmd, args, { reject: false, ...(env ? { env } : {}), timeout: 60_000 });
   return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
@@ -122,7 +137,8 @@ export async function startOurNode(host: LabHost, opts: OurNodeOptions): Promise
   writeFileSync(join(configDir, 'haresources'), opts.haresources.endsWith('\n') ? opts.haresources : `${opts.haresources}\n`);
   writeFileSync(join(configDir, 'authkeys'), opts.authkeys.endsWith('\n') ? opts.authkeys : `${opts.authkeys}\n`);
   chmodSync(join(configDir, 'authkeys'), 0o600);
-  if (opts.heartbeatTsIni !== undefined) writeFileSync(join(configDir, 'heartbeat-ts.ini'), opts.heartbeatTsIni);
+  const ini = withStartupFallback(opts.heartbeatTsIni, opts.startupFallbackDelay);
+  if (ini !== undefined) writeFileSync(join(configDir, 'heartbeat-ts.ini'), ini);
   if (opts.probesIni !== undefined) writeFileSync(join(configDir, 'probes.ini'), opts.probesIni);
   for (const [name, file] of Object.entries(opts.resourceScripts ?? {})) {
     copyFileSync(file, join(configDir, 'resource.d', name));

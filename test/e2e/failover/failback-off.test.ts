@@ -9,6 +9,7 @@ import { hasAddress } from '../../helpers/hbts-node.js';
 import { createLab, type Lab } from '../../helpers/netns.js';
 import { FAILOVER_LAB_HOSTS, VIP_ALPHA, outageLine, startOurFailoverPair, type OurFailoverPair } from '../../helpers/failover-pair.js';
 import { pidFileProcessAlive } from '../../helpers/failover-watch.js';
+import { waitUntil } from '../../helpers/real-heartbeat.js';
 
 const KEEPALIVE_MS = 200;
 const DEADTIME_MS = 1000;
@@ -20,7 +21,7 @@ describe('failover between two heartbeat-ts nodes (auto_failback off)', () => {
 
   beforeAll(async () => {
     lab = await createLab({ hosts: [...FAILOVER_LAB_HOSTS] });
-    pair = await startOurFailoverPair(lab, { keepaliveMs: KEEPALIVE_MS, deadtimeMs: DEADTIME_MS, autoFailback: 'off' });
+    pair = await startOurFailoverPair(lab, { keepaliveMs: KEEPALIVE_MS, deadtimeMs: DEADTIME_MS, startupFallbackDelay: '2', autoFailback: 'off' });
   });
 
   afterAll(async () => {
@@ -80,8 +81,11 @@ describe('failover between two heartbeat-ts nodes (auto_failback off)', () => {
     const backAt = Date.now();
     await p().start('alpha');
     await p().waitHolders({ [GROUP]: 'bravo' });
-    const since = p().prober.results().filter((r) => r.startMs >= backAt);
-    expect(since.length).toBeGreaterThan(50);
+    // At least a second of client probes (20 ms apart) since alpha came back, all answered by bravo.
+    const since = await waitUntil('50 client probes since alpha came back', 10_000, () => {
+      const r = p().prober.results().filter((x) => x.startMs >= backAt);
+      return r.length >= 50 ? r : undefined;
+    });
     expect(since.filter((r) => !r.ok || r.body !== 'bravo')).toEqual([]);
     expect(nginxOn('alpha')).toBe(false);
     p().watcher!.assertExclusive('auto_failback off, heartbeat -k');

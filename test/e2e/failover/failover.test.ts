@@ -25,7 +25,7 @@ describe('failover between two heartbeat-ts nodes (auto_failback on)', () => {
 
   beforeAll(async () => {
     lab = await createLab({ hosts: [...FAILOVER_LAB_HOSTS] });
-    pair = await startOurFailoverPair(lab, { keepaliveMs: KEEPALIVE_MS, deadtimeMs: DEADTIME_MS, autoFailback: 'on' });
+    pair = await startOurFailoverPair(lab, { keepaliveMs: KEEPALIVE_MS, deadtimeMs: DEADTIME_MS, startupFallbackDelay: '2', autoFailback: 'on' });
   });
 
   afterAll(async () => {

@@ -29,7 +29,7 @@
 // number is seconds, `ms` milliseconds, `us`/`usec` microseconds) and, unlike
 // ha.cf, also accept an `s` suffix (`2s`): issue 6's own example writes
 // `timeout = 2s`. Whitespace between number and unit is refused, as in ha.cf.
-import ini from 'ini';
+import { iniLines } from './ini-lines.js';
 import { validate as validateCron, validateDetailed as validateCronDetailed } from 'node-cron';
 import type { ConfigProblem, Millis, ProbeAction, ProbeConfig } from './types.js';
 
@@ -131,51 +131,31 @@ function scanSections(text: string, problem: Report): Section[] {
   const sections: Section[] = [];
   const seen = new Map<string, number>();
   let current: Section | undefined;
-  const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/);
-  lines.forEach((raw, index) => {
-    const line = index + 1;
-    const trimmed = raw.trim();
-    if (trimmed === '' || trimmed.startsWith(';') || trimmed.startsWith('#')) return;
-    if (trimmed.startsWith('[')) {
-      const m = /^\[([^\]]*)\]\s*(?:[;#].*)?$/.exec(trimmed);
-      if (!m) {
-        problem(line, `"${trimmed}" is not a section header: write [name] alone on its line`, trimmed);
-        current = undefined;
-        return;
-      }
-      const name = m[1]!.trim();
+  for (const l of iniLines(text)) {
+    if (l.kind === 'malformed') {
+      problem(l.line, l.message, l.text);
+      if (l.text.startsWith('[')) current = undefined;
+      continue;
+    }
+    if (l.kind === 'section') {
+      const name = l.name;
       const badName = !SECTION_NAME.test(name);
       if (badName) {
-        problem(
-          line,
-          `probe name "${name}" must be 1 to 64 letters, digits or _ . : @ -, starting with a letter or digit`,
-          trimmed,
-        );
+        problem(l.line, `probe name "${name}" must be 1 to 64 letters, digits or _ . : @ -, starting with a letter or digit`, l.text);
       }
       const first = seen.get(name);
-      if (first !== undefined) problem(line, `probe [${name}] is defined twice (first on line ${first})`, trimmed);
-      else seen.set(name, line);
-      current = { name, line, text: trimmed, entries: [], invalid: badName || first !== undefined };
+      if (first !== undefined) problem(l.line, `probe [${name}] is defined twice (first on line ${first})`, l.text);
+      else seen.set(name, l.line);
+      current = { name, line: l.line, text: l.text, entries: [], invalid: badName || first !== undefined };
       sections.push(current);
-      return;
-    }
-    const eq = trimmed.indexOf('=');
-    if (eq < 0) {
-      problem(line, `"${trimmed}" is neither a [section] nor a key = value line`, trimmed);
-      return;
-    }
-    const key = ini.unsafe(trimmed.slice(0, eq));
-    const value = ini.unsafe(trimmed.slice(eq + 1));
-    if (key === '') {
-      problem(line, `"${trimmed}" has no key before "="`, trimmed);
-      return;
+      continue;
     }
     if (!current) {
-      problem(line, `"${key}" is outside any probe: start a probe with a [name] line first`, trimmed);
-      return;
+      problem(l.line, `"${l.key}" is outside any probe: start a probe with a [name] line first`, l.text);
+      continue;
     }
-    current.entries.push({ key, value, line, text: trimmed });
-  });
+    current.entries.push({ key: l.key, value: l.value, line: l.line, text: l.text });
+  }
   return sections;
 }
 

@@ -155,7 +155,7 @@ describe('parseProbes: broken files, each problem at FILE:LINE', () => {
     [
       'a bare word',
       '[a]\nurl = http://x/\ninterval = 1\nfall\n',
-      [`${FILE}:4: "fall" is neither a [section] nor a key = value line`],
+      [`${FILE}:4: "fall" is neither a [section] nor a \"key = value\" line`],
     ],
     [
       'unknown key',
@@ -335,7 +335,7 @@ describe('parseProbes: properties', () => {
     const garbage = fc.oneof(fc.string({ maxLength: 200 }), fc.array(pieces, { maxLength: 60 }).map((a) => a.join('')));
     fc.assert(
       fc.property(garbage, fc.array(fc.string({ maxLength: 8 }), { maxLength: 3 }), (text, groups) => {
-        const lineCount = text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/).length;
+        const lineCount = text.replace(/^\uFEFF/, '').split(/\r?\n/).length;
         const { probes, problems } = parseProbes(text, FILE, groups);
         for (const p of problems) {
           expect(p.file).toBe(FILE);

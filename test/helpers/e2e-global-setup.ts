@@ -16,9 +16,11 @@ export default async function setup(): Promise<void> {
     const r = await execa('sh', ['-c', `command -v ${cmd}`], { reject: false });
     if (r.exitCode !== 0) missing.push(cmd);
   }
+  // The interoperability tests run Debian's real Heartbeat 3.0.6 next to ours.
+  if (!existsSync('/usr/libexec/heartbeat/heartbeat')) missing.push('/usr/libexec/heartbeat/heartbeat (Debian package heartbeat)');
   if (!existsSync('dist/cli/heartbeat.js')) missing.push('dist/ (run npm run build first)');
   if (missing.length > 0) {
-    throw new Error(`e2e prerequisites missing: ${missing.join(', ')}; .ci/run installs them (apt-get install …)`);
+    throw new Error(`e2e prerequisites missing: ${missing.join(', ')}; run ./scripts/install-system-packages as root`);
   }
   // Namespaces left by an earlier run that was killed before its cleanup ran.
   const stale = await staleLabNamespaces();

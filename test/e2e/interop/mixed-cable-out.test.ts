@@ -8,10 +8,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLab, type Lab } from '../../helpers/netns.js';
 import { removeNodeDir, startOurNode, type OurNode } from '../../helpers/hbts-node.js';
-import { realHeartbeatInstalled, startRealHeartbeat, waitUntil, type RealHeartbeatNode } from '../../helpers/real-heartbeat.js';
+import { startRealHeartbeat, waitUntil, type RealHeartbeatNode } from '../../helpers/real-heartbeat.js';
 import { MIXED_AUTHKEYS, mixedHaCf } from '../../helpers/mixed-cluster.js';
 
-describe.skipIf(!realHeartbeatInstalled())('a node booting with its cable out (bcast)', () => {
+describe('a node booting with its cable out (bcast)', () => {
   let lab: Lab | undefined;
   const started: Array<RealHeartbeatNode | OurNode> = [];
 

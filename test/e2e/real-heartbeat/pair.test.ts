@@ -11,7 +11,7 @@ import { createLab, type Lab } from '../../helpers/netns.js';
 import { fieldOf, startCapture, type Capture, type CapturedPacket } from '../../helpers/real-heartbeat-capture.js';
 import { realAuthkeys, realHaCf, realMediaLines, type RealAuthMethod, type RealMediaKind } from '../../helpers/real-heartbeat-config.js';
 import { dropStaleAddresses, hasAddress, waitForAddress } from '../../helpers/real-heartbeat-failover.js';
-import { realHeartbeatInstalled, startRealHeartbeat, waitUntil, type RealHeartbeatNode } from '../../helpers/real-heartbeat.js';
+import { startRealHeartbeat, waitUntil, type RealHeartbeatNode } from '../../helpers/real-heartbeat.js';
 
 const KEEPALIVE_MS = 200;
 const DEADTIME_MS = 1000;
@@ -40,7 +40,7 @@ async function nodestatus(n: RealHeartbeatNode, of: string): Promise<{ out: stri
   return { out: r.stdout.trim(), rc: r.exitCode };
 }
 
-describe.skipIf(!realHeartbeatInstalled())('two real Heartbeat 3.0.6 nodes (keepalive 200 ms, deadtime 1 s)', () => {
+describe('two real Heartbeat 3.0.6 nodes (keepalive 200 ms, deadtime 1 s)', () => {
   for (const c of CASES) {
     it(`${c.label}: both go active, groups start at home, a crash moves the dead node's group${c.full ? ', restart fails back, SIGTERM hands over' : ''}`, async () => {
       let lab: Lab | undefined;

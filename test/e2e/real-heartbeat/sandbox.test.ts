@@ -14,7 +14,6 @@ import { realAuthkeys, realHaCf } from '../../helpers/real-heartbeat-config.js';
 import {
   STUB_EXIT_CODES,
   STUBBED_COMMANDS,
-  realHeartbeatInstalled,
   startRealHeartbeat,
   stubTargets,
   type RealHeartbeatNode,
@@ -26,7 +25,7 @@ const haCf = realHaCf({ nodes: ['alpha', 'bravo'], media: ['bcast eth0'], keepal
 const HOST_PATHS = ['/etc/ha.d/ha.cf', '/etc/ha.d/authkeys', '/etc/ha.d/haresources', '/run/heartbeat.pid', '/var/lib/heartbeat/hb_generation', '/var/lib/heartbeat/hb_uuid', '/var/lib/heartbeat/fifo'];
 const snapshot = (): string[] => HOST_PATHS.map((p) => (existsSync(p) ? `${p}@${statSync(p).mtimeMs}` : `${p}:absent`));
 
-describe.skipIf(!realHeartbeatInstalled())('real heartbeat sandbox', () => {
+describe('real heartbeat sandbox', () => {
   let lab: Lab | undefined;
   let node: RealHeartbeatNode | undefined;
   let decoy: ResultPromise | undefined;
@@ -143,7 +142,7 @@ describe.skipIf(!realHeartbeatInstalled())('real heartbeat sandbox', () => {
   });
 });
 
-describe.skipIf(!realHeartbeatInstalled())('what the real daemon accepts (spec §8.1, §10)', () => {
+describe('what the real daemon accepts (spec §8.1, §10)', () => {
   let lab: Lab | undefined;
   afterAll(async () => {
     await lab?.destroy();

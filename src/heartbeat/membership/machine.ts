@@ -275,6 +275,7 @@ export class Membership {
           node.rexmitDue.delete(seq);
           continue;
         }
+        this.log('warn', `packet ${seq} from ${node.name} is still missing: asking for a retransmission`);
         this.sendCluster(
           messageOf([
             ['t', 'NS_rexmit'],

@@ -133,7 +133,10 @@ export function shouldDropMessage(ctx: FilterContext, node: NodeRecord, msg: HbM
 
   if (seq > track.lastSeq) {
     const nlost = seq - (track.lastSeq + 1);
-    ctx.log('warn', `${nlost} lost packet(s) for [${node.name}] [${track.lastSeq}:${seq}]`);
+    // Usually just reordering (the sender processes its own message first, so
+    // seq N+1 can leave before N, spec §7.2): the WARN comes only if the gap
+    // is still open when the retransmission request goes out.
+    ctx.log('info', `${nlost} lost packet(s) for [${node.name}] [${track.lastSeq}:${seq}]`);
     if (nlost > MAX_GAP) {
       resetSeqTrack(node);
       track.lastSeq = seq;

@@ -25,11 +25,10 @@ interface Case {
   /** Also restart the crashed node (failback) and stop it gracefully. */
   readonly full: boolean;
 }
-const CASES: readonly Case[] = [
-  { label: 'bcast+md5', media: 'bcast', auth: 'md5', full: true },
-  { label: 'ucast+sha1', media: 'ucast', auth: 'sha1', full: false },
-  { label: 'mcast+crc', media: 'mcast', auth: 'crc', full: false },
-];
+// The harness's own check against two real daemons. ucast+sha1 and mcast+crc
+// run real-vs-ours in test/e2e/interop/heartbeat-layer.test.ts; here one
+// configuration, exercised fully, keeps the suite short.
+const CASES: readonly Case[] = [{ label: 'bcast+md5', media: 'bcast', auth: 'md5', full: true }];
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 const sent = (cap: Capture, from: string, pred: (p: CapturedPacket) => boolean): CapturedPacket[] =>

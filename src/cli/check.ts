@@ -4,7 +4,7 @@
 // Exit 0 when the daemon would start (warnings allowed), 1 when it would not.
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadAndResolveConfig } from '../daemon/load-config.js';
+import { loadAndResolveConfig } from '../daemon/index.js';
 import {
   countBySeverity,
   formatMillis as ms,

@@ -3,7 +3,7 @@
 // codes are the real tool's (spec §11; cluster-glue's cl_status.c): 0 ok,
 // 1 "normal failure" (node dead, heartbeat stopped, link down …), 11 bad
 // sub-command or parameters, 13 unknown error.
-import type { DaemonStatus, NodeView } from '../control/status.js';
+import type { DaemonStatus, NodeView } from '../control/index.js';
 
 export const EXIT_OK = 0;
 export const EXIT_NORMAL_FAIL = 1;

@@ -3,7 +3,7 @@
 // answered from the local daemon's status over the control socket, plus
 // `--json` for machines.
 import { DaemonUnreachableError, requestDaemon } from '../control/index.js';
-import type { DaemonStatus } from '../control/status.js';
+import type { DaemonStatus } from '../control/index.js';
 import { parseClStatusArgs, runClStatus } from './cl-status-command.js';
 import { isMainModule, processIo, runCli, type CliIo } from './main.js';
 import { DEFAULT_RUN_DIR, type Environment } from './options.js';

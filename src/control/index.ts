@@ -3,3 +3,4 @@ export type { ControlRequest, ControlResponse, ResourceScope } from './protocol.
 export { requestDaemon, DaemonUnreachableError } from './client.js';
 export { startControlServer } from './server.js';
 export type { ControlHandler, ControlServer } from './server.js';
+export type { DaemonStatus, GroupView, LinkView, NodeStatusValue, NodeView } from './status.js';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
 import { formatProblem, type ClusterConfig, type ConfigProblem } from '../config/index.js';
 import { startControlServer, type ControlRequest, type ControlResponse, type ControlServer } from '../control/index.js';
-import type { DaemonStatus } from '../control/status.js';
+import type { DaemonStatus } from '../control/index.js';
 import { HeartbeatNode, messageOf, type HbMessage } from '../heartbeat/index.js';
 import type { Logger } from '../log/index.js';
 import { createProbeSupervisor, type ProbeSupervisor } from '../monitor/index.js';

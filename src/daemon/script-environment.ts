@@ -3,7 +3,7 @@
 // per recorded ha.cf directive, `env NAME=value` lines, and — when a cluster
 // message triggered the operation — every string field of that message.
 import { join } from 'node:path';
-import type { ClusterConfig } from '../config/types.js';
+import type { ClusterConfig } from '../config/index.js';
 import type { HbMessage } from '../heartbeat/wire/message.js';
 
 export interface DaemonPaths {

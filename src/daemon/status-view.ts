@@ -2,7 +2,7 @@
 // cl_status, heartbeat -s and cl_status --json) from the heartbeat layer's
 // snapshot, the resource manager's state and the probe supervisor.
 import type { ClusterConfig } from '../config/index.js';
-import type { DaemonStatus, NodeView } from '../control/status.js';
+import type { DaemonStatus, NodeView } from '../control/index.js';
 import type { HeartbeatSnapshot } from '../heartbeat/index.js';
 import { describeOutcome, type ProbeSupervisor } from '../monitor/index.js';
 import { groupViews, isStable, rscStatus, type ManagerState } from '../resources/index.js';

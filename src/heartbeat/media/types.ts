@@ -1,4 +1,4 @@
-import type { MediumConfig } from '../../config/types.js';
+import type { MediumConfig } from '../../config/index.js';
 
 /** Where a datagram came from: for logs only, never for identity (spec §1). */
 export interface DatagramSource {

@@ -23,7 +23,7 @@
 //   lines) share one receive socket; their packets count for the first one's
 //   link, which has the same name (the interface) anyway.
 import { createSocket, type Socket } from 'node:dgram';
-import type { MediumConfig } from '../../config/types.js';
+import type { MediumConfig } from '../../config/index.js';
 import { isIPv4, isMulticastIPv4, resolveInterface, type InterfaceAddress, type InterfaceTable } from './interfaces.js';
 import type { MediumView, OpenMediaOptions } from './types.js';
 

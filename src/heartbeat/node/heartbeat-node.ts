@@ -10,7 +10,7 @@
 // other parts of the daemon that cannot hold this timer.
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import type { AuthKeysConfig, ClusterConfig } from '../../config/types.js';
+import type { AuthKeysConfig, ClusterConfig } from '../../config/index.js';
 import type { Logger } from '../../log/index.js';
 import { openMedia, type DatagramSource, type OpenedMedia } from '../media/index.js';
 import { Membership, type MembershipAction, type MembershipConfig, type MembershipEvent } from '../membership/index.js';

@@ -2,7 +2,7 @@
 // "<index> <digest>" auth value, and verification against every configured
 // key (key rotation: `auth N` signs, any listed index verifies).
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { AuthKey, AuthKeysConfig, AuthMethod } from '../../config/types.js';
+import type { AuthKey, AuthKeysConfig, AuthMethod } from '../../config/index.js';
 import { crc32Heartbeat } from './crc.js';
 import { printable } from './printable.js';
 

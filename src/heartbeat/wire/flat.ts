@@ -5,7 +5,7 @@
 // equal — at a fraction of the cost: no intermediate strings, one pass to
 // measure and one to write. Anything unusual returns undefined and takes
 // the general path.
-import type { AuthKey } from '../../config/types.js';
+import type { AuthKey } from '../../config/index.js';
 import { digestWithKey } from './auth.js';
 import { AUTH_FIELD, MAX_UDP_PAYLOAD } from './limits.js';
 import type { HbMessage } from './message.js';

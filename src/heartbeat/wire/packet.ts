@@ -5,7 +5,7 @@
 // compressed envelope is opened after auth. Send: exactly what the Debian
 // daemon sends — netstring, the fields in the message's order, the inner
 // `auth` field last when msgfmt is classic, the trailer signed with `auth N`.
-import type { AuthKey, AuthKeysConfig } from '../../config/types.js';
+import type { AuthKey, AuthKeysConfig } from '../../config/index.js';
 import { activeKey, digestWithKey, formatAuthValue, verifyAuthValue } from './auth.js';
 import { printable } from './printable.js';
 import { asBuffer, classicAuthText, classicFieldLine, classicStringLength, encodeClassicText, isMessage, parseClassic } from './classic.js';

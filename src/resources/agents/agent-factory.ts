@@ -2,7 +2,7 @@
 // call, as Heartbeat's ResourceManager looked the script up on every
 // operation: a script installed or fixed while the daemon runs is used.
 import { performance } from 'node:perf_hooks';
-import type { ResourceRef } from '../../config/types.js';
+import type { ResourceRef } from '../../config/index.js';
 import type { Logger } from '../../log/index.js';
 import { createAddressAgent, InterfaceLocks } from './address-agent.js';
 import { ArpAnnouncer } from './arp-announcer.js';

@@ -6,7 +6,7 @@
 // would in Heartbeat, and an nginx init script in /etc/init.d wins over ours.
 import { accessSync, constants, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ConfigProblem, ResourceGroupConfig, ResourceRef } from '../../config/types.js';
+import type { ConfigProblem, ResourceGroupConfig, ResourceRef } from '../../config/index.js';
 import { parseIpAddrArguments, type BuiltinAddressAgent } from './ipaddr-args.js';
 import { SHIPPED_SCRIPTS, shippedScriptPath, type ShippedScript } from './shipped-scripts.js';
 

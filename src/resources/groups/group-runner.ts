@@ -13,7 +13,7 @@
 // run in parallel.
 import { setTimeout as delay } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
-import type { ExtensionOptions, ResourceGroupConfig } from '../../config/types.js';
+import type { ExtensionOptions, ResourceGroupConfig } from '../../config/index.js';
 import type { Logger } from '../../log/index.js';
 import {
   AgentFactory,

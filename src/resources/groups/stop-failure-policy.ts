@@ -10,7 +10,7 @@
 // - reboot: run the reboot command (`reboot -nf`, injectable so the path can
 //   be tested without rebooting).
 import { execa } from 'execa';
-import type { StopFailurePolicy } from '../../config/types.js';
+import type { StopFailurePolicy } from '../../config/index.js';
 import type { Logger } from '../../log/index.js';
 import type { GroupStopFailed } from './types.js';
 

@@ -1,7 +1,7 @@
 // Questions about groups and peers that every handler asks: which category a
 // group is in from some node's point of view, what this node holds, and who
 // this node believes holds a group.
-import type { ResourceGroupConfig } from '../../config/types.js';
+import type { ResourceGroupConfig } from '../../config/index.js';
 import { FOREIGN, LOCAL, NONE, has, type RscBits } from './rsc.js';
 import type { GroupData, ManagerState, StateData } from './types.js';
 

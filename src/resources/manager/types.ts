@@ -1,7 +1,7 @@
 // Types of the resource manager: its configuration, its state (a plain,
 // JSON-friendly value the reducer never mutates), the events it consumes and
 // the commands it returns. See docs/resource-manager.md.
-import type { AutoFailback, Millis, ResourceGroupConfig } from '../../config/types.js';
+import type { AutoFailback, Millis, ResourceGroupConfig } from '../../config/index.js';
 import type { LogLevel } from '../../log/index.js';
 import type { ClusterMessage, OutgoingMessage } from './cluster-message.js';
 import type { RscBits } from './rsc.js';

@@ -11,6 +11,7 @@
 // the codec under test.
 import type { ResultPromise } from 'execa';
 import { setTimeout as delay } from 'node:timers/promises';
+import { followLines } from './child-lines.js';
 import type { LabHost } from './netns.js';
 
 export interface CapturedPacket {
@@ -120,36 +121,21 @@ export async function startCapture(host: LabHost, opts: CaptureOptions = {}): Pr
     { buffer: false, stdin: 'ignore' },
   );
   const packets: CapturedPacket[] = [];
-  let pending = '';
-  let stderr = '';
-  let exited = false;
-  const done = child.then(
-    () => undefined,
-    () => undefined,
-  ).finally(() => {
-    exited = true;
-  });
-  child.stdout?.setEncoding('utf8');
-  child.stdout?.on('data', (chunk: string) => {
-    pending += chunk;
-    const lines = pending.split('\n');
-    pending = lines.pop() ?? '';
-    for (const line of lines) {
+  const followed = followLines(
+    child,
+    (line) => {
       const p = parseTsharkLine(line);
       if (p) packets.push(p);
-    }
-  });
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (chunk: string) => {
-    if (stderr.length < 20_000) stderr += chunk;
-  });
-
+    },
+    20_000,
+  );
+  const { done } = followed;
   const startDeadline = Date.now() + (opts.startTimeoutMs ?? 15_000);
-  for (let i = 0; !/Capturing on/.test(stderr); i++) {
-    if (exited) throw new Error(`tshark exited on ${host.name} before capturing:\n${stderr}`);
+  for (let i = 0; !/Capturing on/.test(followed.stderr()); i++) {
+    if (followed.exited()) throw new Error(`tshark exited on ${host.name} before capturing:\n${followed.stderr()}`);
     if (Date.now() > startDeadline || i > 100_000) {
       child.kill('SIGKILL');
-      throw new Error(`tshark did not start capturing on ${host.name} in time:\n${stderr}`);
+      throw new Error(`tshark did not start capturing on ${host.name} in time:\n${followed.stderr()}`);
     }
     await delay(20);
   }
@@ -162,7 +148,7 @@ export async function startCapture(host: LabHost, opts: CaptureOptions = {}): Pr
       for (let i = 0; ; i++) {
         const hit = packets.find(pred);
         if (hit) return hit;
-        if (exited) throw new Error(`tshark on ${host.name} exited while waiting:\n${stderr}`);
+        if (followed.exited()) throw new Error(`tshark on ${host.name} exited while waiting:\n${followed.stderr()}`);
         if (Date.now() > deadline || i > 1_000_000) throw new Error(`no matching packet on ${host.name} within ${timeoutMs} ms (${packets.length} captured)`);
         await delay(20);
       }
@@ -172,13 +158,11 @@ export async function startCapture(host: LabHost, opts: CaptureOptions = {}): Pr
         stopped = true;
         child.kill('SIGINT');
         await Promise.race([done, delay(5000)]);
-        if (!exited) {
+        if (!followed.exited()) {
           child.kill('SIGKILL');
           await Promise.race([done, delay(2000)]);
         }
-        const last = parseTsharkLine(pending);
-        if (last) packets.push(last);
-        pending = '';
+        followed.flush();
       }
       return packets.slice();
     },

@@ -10,6 +10,7 @@ import type { ResultPromise } from 'execa';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
+import { followLines } from './child-lines.js';
 import type { LabHost } from './netns.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -107,36 +108,18 @@ export async function startProber(client: LabHost, url: string, opts: ProberOpti
     { cwd: REPO_ROOT, buffer: false, stdin: 'ignore' },
   );
   const results: ProbeResult[] = [];
-  let pending = '';
-  let stderr = '';
-  let exited = false;
-  const done = child.then(
-    () => undefined,
-    () => undefined,
-  ).finally(() => {
-    exited = true;
+  const followed = followLines(child, (line) => {
+    const r = parseProbeLine(line);
+    if (r) results.push(r);
   });
-  child.stdout?.setEncoding('utf8');
-  child.stdout?.on('data', (chunk: string) => {
-    pending += chunk;
-    const lines = pending.split('\n');
-    pending = lines.pop() ?? '';
-    for (const line of lines) {
-      const r = parseProbeLine(line);
-      if (r) results.push(r);
-    }
-  });
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (c: string) => {
-    if (stderr.length < 10_000) stderr += c;
-  });
+  const { done } = followed;
   // Started when its first answer (of any kind) arrives.
   const deadline = Date.now() + 20_000;
   for (let i = 0; results.length === 0; i++) {
-    if (exited) throw new Error(`prober exited on ${client.name}:\n${stderr}`);
+    if (followed.exited()) throw new Error(`prober exited on ${client.name}:\n${followed.stderr()}`);
     if (Date.now() > deadline || i > 100_000) {
       child.kill('SIGKILL');
-      throw new Error(`prober on ${client.name} gave no answer in 20 s:\n${stderr}`);
+      throw new Error(`prober on ${client.name} gave no answer in 20 s:\n${followed.stderr()}`);
     }
     await delay(20);
   }
@@ -148,7 +131,7 @@ export async function startProber(client: LabHost, url: string, opts: ProberOpti
       for (let i = 0; ; i++) {
         const hit = results.find((r) => r.ok && r.body === node && r.startMs >= sinceMs);
         if (hit) return hit;
-        if (exited) throw new Error(`prober on ${client.name} exited:\n${stderr}`);
+        if (followed.exited()) throw new Error(`prober on ${client.name} exited:\n${followed.stderr()}`);
         if (Date.now() > end || i > 1_000_000) {
           const last = results[results.length - 1];
           throw new Error(`${node} did not serve within ${timeoutMs} ms (last probe: ${JSON.stringify(last)})`);
@@ -163,7 +146,7 @@ export async function startProber(client: LabHost, url: string, opts: ProberOpti
         let all = true;
         for (let k = 0; k <= seq && all; k++) all = seen.has(k);
         if (all) return;
-        if (exited) throw new Error(`prober on ${client.name} exited:\n${stderr}`);
+        if (followed.exited()) throw new Error(`prober on ${client.name} exited:\n${followed.stderr()}`);
         if (Date.now() > end || i > 1_000_000) throw new Error(`probes up to #${seq} did not all report within ${timeoutMs} ms`);
         await delay(20);
       }
@@ -173,7 +156,7 @@ export async function startProber(client: LabHost, url: string, opts: ProberOpti
         stopped = true;
         child.kill('SIGTERM');
         await Promise.race([done, delay(5000)]);
-        if (!exited) child.kill('SIGKILL');
+        if (!followed.exited()) child.kill('SIGKILL');
       }
       return results.slice();
     },

@@ -128,10 +128,12 @@ describe('resource fast paths (in a network namespace)', () => {
 
   describe('the shipped nginx script', () => {
     function nginxEnv(extra: Record<string, string> = {}): { script: string; env: Record<string, string> } {
-      scripts = createScriptLab();
-      const script = join(scripts.configDir, 'resource.d', 'nginx');
+      // One lab per call (a test may ask for several instances); each is removed after the test.
+      const lab = createScriptLab();
+      cleanups.push(() => lab.cleanup());
+      const script = join(lab.configDir, 'resource.d', 'nginx');
       symlinkSync(shippedScriptPath('nginx'), script);
-      const instance = writeNginxInstance(join(scripts.stateDir, 'nginx'), `${NODE_IP}:8080`, 'fast paths');
+      const instance = writeNginxInstance(join(lab.stateDir, 'nginx'), `${NODE_IP}:8080`, 'fast paths');
       const env = { ...instance.env, ...extra };
       cleanups.push(async () => {
         await node.exec(script, ['stop'], { env, reject: false });

@@ -2,7 +2,7 @@
 // into the ClusterConfig that HeartbeatNode takes. Used by hbnode-runner.ts
 // so that tests can start nodes without writing ha.cf files (the ha.cf
 // parser is src/config's business and tested there).
-import type { AuthMethod, ClusterConfig, MediumConfig, PingNodeConfig } from '../../src/config/types.js';
+import { EXTENSION_DEFAULTS, type AuthMethod, type ClusterConfig, type MediumConfig, type PingNodeConfig } from '../../src/config/index.js';
 
 export type HbMediumSpec =
   | { readonly kind: 'bcast'; readonly iface: string; readonly port?: number }
@@ -99,17 +99,8 @@ export function clusterConfigFromSpec(spec: HbNodeSpec, configDir = '/etc/ha.d')
     probes: [],
     options: {
       file: `${configDir}/heartbeat-ts.ini`,
-      resources: {
-        startTimeout: 60_000,
-        stopTimeout: 60_000,
-        statusTimeout: 20_000,
-        stopRetries: 10,
-        stopRetryInterval: 1000,
-        onStopFailure: 'block',
-        failedStartStandbyDelay: 30_000,
-        startupFallbackDelay: 10_000,
-      },
-      arp: { count: 5, interval: 200, mode: 'both' },
+      ...EXTENSION_DEFAULTS,
+      resources: { ...EXTENSION_DEFAULTS.resources, startTimeout: 60_000, stopTimeout: 60_000, statusTimeout: 20_000 },
       log: { format: 'json' },
     },
     warnings: [],

@@ -6,7 +6,7 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ExtensionOptions, ResourceGroupConfig, ResourceRef } from '../../src/config/types.js';
+import { EXTENSION_DEFAULTS, type ExtensionOptions, type ResourceGroupConfig, type ResourceRef } from '../../src/config/index.js';
 
 export interface RecordingScriptBehaviour {
   /** start exits 1 (after recording the call). */
@@ -163,14 +163,12 @@ export function groupOf(node: string, tokens: readonly string[], line = 1): Reso
 /** Resource options for tests: short retries so failure paths finish quickly. */
 export function testResourceOptions(overrides: Partial<ExtensionOptions['resources']> = {}): ExtensionOptions['resources'] {
   return {
+    ...EXTENSION_DEFAULTS.resources,
     startTimeout: 20_000,
     stopTimeout: 20_000,
     statusTimeout: 10_000,
     stopRetries: 2,
     stopRetryInterval: 20,
-    onStopFailure: 'block',
-    failedStartStandbyDelay: 30_000,
-    startupFallbackDelay: 10_000,
     ...overrides,
   };
 }

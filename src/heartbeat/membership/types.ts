@@ -4,9 +4,11 @@
 // Times: `now` is a monotonic millisecond clock chosen by the caller
 // (performance.now() in the shell, a plain counter in tests); `wallSeconds`
 // is the sender's time(NULL), used only for the `ts` field (spec §5).
+import type { Millis } from '../../config/index.js';
+import type { LogLevel } from '../../log/index.js';
 import type { HbMessage } from '../wire/message.js';
 
-export type Millis = number;
+export type { LogLevel, Millis };
 
 /**
  * Node states as Heartbeat reports them (spec §8.2). Peers may put any text
@@ -17,8 +19,6 @@ export type NodeStatus = 'init' | 'up' | 'active' | 'dead' | 'ping' | (string & 
 export type NodeType = 'normal' | 'ping';
 
 export type LinkStatus = 'up' | 'dead';
-
-export type LogLevel = 'crit' | 'error' | 'warn' | 'info' | 'debug';
 
 export interface MembershipConfig {
   /** This node's name, lower-cased. */

@@ -41,10 +41,14 @@ export interface DaemonOptions {
   readonly logger: Logger;
 }
 
-/** How long a graceful stop keeps heartbeating after `shutdone`, so the peer hears it (Heartbeat: ~1–2 s). */
-function lingerAfterShutdown(config: ClusterConfig): number {
-  return Math.min(1_000, Math.max(300, 2 * config.haCf.keepalive));
-}
+/**
+ * How long a graceful stop keeps heartbeating after `shutdone` (spec §9.7:
+ * Heartbeat waits 1 s for its final shutdown, ~1–2 s in all). The peer
+ * takes the groups on `shutdone` and forgets that standby exchange when it
+ * declares this node dead; a real Heartbeat peer whose takeover outlasts
+ * linger + deadtime then logs "Ignored standby message 'done'" as an ERROR.
+ */
+const LINGER_AFTER_SHUTDONE_MS = 1_000;
 
 /** An admin request refused because the cluster is busy is retried until it settles, for at most this long. */
 const ADMIN_SETTLE_WAIT_MS = 15_000;
@@ -476,7 +480,7 @@ export class Daemon {
   private async finishShutdown(): Promise<void> {
     if (this.finished) return;
     this.finished = true;
-    const linger = lingerAfterShutdown(this.config);
+    const linger = LINGER_AFTER_SHUTDONE_MS;
     this.log.info(`All resources released; heartbeating ${linger} ms more so the peer hears it, then exiting`);
     await new Promise((r) => setTimeout(r, linger));
     await this.close();

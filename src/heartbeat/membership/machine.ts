@@ -671,15 +671,26 @@ export class Membership {
 
   // ---------------------------------------------------------------- comm up, reqnodes/repnodes
 
-  /** Spec §8.3 step 2: every node has been heard from or declared dead. */
+  /**
+   * Spec §8.3 step 2: every node has been heard from or declared dead.
+   * Stricter than Heartbeat: a peer counts once its status is known, not on
+   * any packet. A restarted node often hears the survivor's NS_ackmsg before
+   * its first status; counting that peer as "heard" let comm up run while its
+   * status was still unknown, and legacy req_our_resources then took the
+   * groups the active survivor held instead of asking for them (spec §9.4).
+   */
   private checkCommIsUp(): void {
     if (this.linksUp) return;
     let heard = 0;
-    for (const node of this.nodes.values()) if (node.anyPacketsYet || node.status === 'dead') heard++;
+    for (const node of this.nodes.values()) if (this.heardForCommUp(node) || node.status === 'dead') heard++;
     if (heard < this.nodes.size) return;
     this.linksUp = true;
     if (this.flowControl) this.sendReqnodes(0);
     else this.commNowUp();
+  }
+
+  private heardForCommUp(node: NodeRecord): boolean {
+    return node.anyPacketsYet && (node.isLocal || node.remoteTs !== 0);
   }
 
   /** Spec §8.3 step 3: ask the first live normal peer for the node list; no peer → comm up now. */

@@ -100,6 +100,25 @@ describe('comm up (spec §8.3)', () => {
     expect(events(out, 'commUp')).toEqual([]);
   });
 
+  it('counts a peer only once its status is known: an NS_ackmsg heard first does not start comm up (heartbeat-ts is stricter than §8.3 step 2)', () => {
+    const d = new Driver();
+    const bravo = new Peer();
+    d.start();
+    // A survivor acks our st=up before its next keepalive reaches us (seen against Heartbeat 3.0.6).
+    const ack = d.receive(
+      bravo.message([
+        ['t', 'NS_ackmsg'],
+        ['dest', 'alpha'],
+        ['ackseq', '2'],
+      ]),
+    );
+    expect(ofType(ack, 'reqnodes')).toEqual([]);
+    expect(events(ack, 'commUp')).toEqual([]);
+    const out = d.receive(bravo.status('active'));
+    expect(ofType(out, 'reqnodes')).toHaveLength(1);
+    expect(d.machine.snapshot().nodes.find((n) => n.name === 'bravo')?.status).toBe('active');
+  });
+
   it('repeats reqnodes every second while unanswered', () => {
     const d = new Driver();
     const bravo = new Peer();

@@ -674,7 +674,7 @@ export class Membership {
   /**
    * Spec §8.3 step 2: every node has been heard from or declared dead.
    * Stricter than Heartbeat: a peer counts once its status is known, not on
-   * any packet. A restarted node often hears the survivor's NS_ackmsg before
+   * any packet. A restarted node can hear the survivor's NS_ackmsg before
    * its first status; counting that peer as "heard" let comm up run while its
    * status was still unknown, and legacy req_our_resources then took the
    * groups the active survivor held instead of asking for them (spec §9.4).

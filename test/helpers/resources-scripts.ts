@@ -175,6 +175,28 @@ export function testResourceOptions(overrides: Partial<ExtensionOptions['resourc
 
 export const TEST_ARP: ExtensionOptions['arp'] = { count: 3, interval: 200, mode: 'both' };
 
+/** A scratch directory of throw-away shell scripts, for tests that run one command directly. */
+export interface ShellScriptDir {
+  readonly dir: string;
+  /** Write `#!/bin/sh` + body as an executable file named `name`; its path. */
+  script(name: string, body: string): string;
+  cleanup(): void;
+}
+
+export function createShellScriptDir(prefix: string): ShellScriptDir {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return {
+    dir,
+    script(name, body) {
+      const path = join(dir, name);
+      writeFileSync(path, `#!/bin/sh\n${body}\n`);
+      chmodSync(path, 0o755);
+      return path;
+    },
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
 /** Whether a process exists and is not a zombie. */
 export function processAlive(pid: number): boolean {
   try {

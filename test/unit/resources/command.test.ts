@@ -1,22 +1,15 @@
 // The short-command runner the built-in agents use for `ip`: output,
 // exit codes, stdin for `ip -batch -`, the timeout, and commands that
 // cannot run — each with a one-line reason.
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCommand } from '../../../src/resources/agents/command.js';
-import { processAlive, waitFor } from '../../helpers/resources-scripts.js';
+import { createShellScriptDir, processAlive, waitFor } from '../../helpers/resources-scripts.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'hbts-res-cmd-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function script(name: string, body: string): string {
-  const path = join(dir, name);
-  writeFileSync(path, `#!/bin/sh\n${body}\n`);
-  chmodSync(path, 0o755);
-  return path;
-}
+const scripts = createShellScriptDir('hbts-res-cmd-');
+const { dir, script } = scripts;
+afterAll(() => scripts.cleanup());
 
 describe('runCommand', () => {
   it('returns stdout and stderr of a successful command, run with LC_ALL=C', async () => {

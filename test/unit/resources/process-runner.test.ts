@@ -1,21 +1,14 @@
 // Running one script operation for real: output captured, environment
 // merged, and on timeout the whole process group ended.
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runProcess } from '../../../src/resources/index.js';
-import { processAlive, waitFor } from '../../helpers/resources-scripts.js';
+import { createShellScriptDir, processAlive, waitFor } from '../../helpers/resources-scripts.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'hbts-res-run-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function script(name: string, body: string): string {
-  const path = join(dir, name);
-  writeFileSync(path, `#!/bin/sh\n${body}\n`);
-  chmodSync(path, 0o755);
-  return path;
-}
+const scripts = createShellScriptDir('hbts-res-run-');
+const { dir, script } = scripts;
+afterAll(() => scripts.cleanup());
 
 describe('runProcess', () => {
   it('captures stdout, stderr, the exit code and the merged environment', async () => {

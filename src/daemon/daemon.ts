@@ -255,6 +255,9 @@ export class Daemon {
       case 'stop-group':
         void this.stopGroup(command.key);
         return;
+      case 'reannounce-group':
+        void this.reannounceGroup(command.key, command.reason);
+        return;
       case 'stop-failed':
         void this.applyStopFailure(command.key, command.resource, command.reason);
         return;
@@ -329,6 +332,15 @@ export class Daemon {
     }
     this.rscLog.crit(`Resource group ${key}: stop FAILED in ${Math.round(result.durationMs)} ms: ${result.resource}: ${result.reason}`);
     this.dispatch({ type: 'group-result', now: this.now(), key, op: 'stop', ok: false, resource: result.resource, reason: result.reason });
+  }
+
+  private async reannounceGroup(key: string, reason: string): Promise<void> {
+    try {
+      const announced = await this.runner.reannounce(key);
+      this.rscLog.info(`Resource group ${key}: ${announced.length ? `announced ${announced.join(', ')} again` : 'no address of it is up here to announce'} (${reason})`);
+    } catch (err) {
+      this.rscLog.error(`Resource group ${key}: could not announce its addresses again: ${(err as Error).message}`);
+    }
   }
 
   private async applyStopFailure(key: string, resource: string, reason: string): Promise<void> {

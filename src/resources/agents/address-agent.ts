@@ -255,8 +255,12 @@ export function createAddressAgent(
     return deleted || left.length ? removed(spec) : notUp(spec);
   }
 
+  async function presentCopies(spec: IpAddrSpec): Promise<InterfaceAddress[]> {
+    return ours(spec, parseAddrShow((await ip(['-o', '-4', 'addr', 'show'], deps.timeouts.statusTimeout)).stdout));
+  }
+
   async function isUp(spec: IpAddrSpec): Promise<boolean> {
-    return ours(spec, parseAddrShow((await ip(['-o', '-4', 'addr', 'show'], deps.timeouts.statusTimeout)).stdout)).length > 0;
+    return (await presentCopies(spec)).length > 0;
   }
 
   return {
@@ -279,6 +283,16 @@ export function createAddressAgent(
           return takeDown(spec);
         })
       ).result,
+
+    reannounce: async () => {
+      if (!parsed.ok) return undefined;
+      const spec = parsed.spec;
+      const [up] = await presentCopies(spec);
+      if (up === undefined) return undefined;
+      deps.announcer.announce(up.iface, spec.address, deps.arp);
+      log.info(`${kind}: announcing ${spec.address} on ${up.iface} again (gratuitous ARP)`, { resource });
+      return `${spec.address} on ${up.iface}`;
+    },
 
     status: async () =>
       (

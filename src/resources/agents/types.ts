@@ -49,6 +49,13 @@ export interface ResourceAgent {
    * answers both). Scripts never offer it: Heartbeat calls them twice.
    */
   startUnlessRunning?(options?: OperationOptions): Promise<StartUnlessRunningResult>;
+  /**
+   * Announce again what this resource owns on the network (the address
+   * agents: a new gratuitous ARP series if the address is up here), for when
+   * another node may have announced it last, as after a split brain. Says
+   * what was announced; undefined when there was nothing to announce.
+   */
+  reannounce?(): Promise<string | undefined>;
 }
 
 export interface StartUnlessRunningResult {

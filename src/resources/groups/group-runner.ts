@@ -107,6 +107,28 @@ export class GroupRunner {
     return this.queue.run(key, () => this.statusGroup(group, options));
   }
 
+  /**
+   * Announce the group's addresses again (see ResourceAgent.reannounce), in
+   * the group's queue so it never races a stop. What was announced; a
+   * resource that could not say is logged and skipped.
+   */
+  reannounce(key: string): Promise<string[]> {
+    const group = this.group(key);
+    return this.queue.run(key, async () => {
+      const announced: string[] = [];
+      for (const agent of this.agentsOf(group)) {
+        if (agent.reannounce === undefined) continue;
+        try {
+          const what = await agent.reannounce();
+          if (what !== undefined) announced.push(what);
+        } catch (err) {
+          this.log.warn(`Could not announce ${agent.resource} again: ${(err as Error).message}`, { group: key, resource: agent.resource });
+        }
+      }
+      return announced;
+    });
+  }
+
   /** Gratuitous ARP still pending for ADDRESS (observability, tests). */
   pendingArp(address: string): { readonly processes: number; readonly scheduled: number } {
     return this.agents.pendingArp(address);

@@ -161,6 +161,7 @@ export function nextDeadline(s: AnyState): number | undefined {
   if (s.standby.deadline !== null) candidates.push(s.standby.deadline);
   if (s.autoFailbackAt !== null) candidates.push(s.autoFailbackAt);
   if (s.partition !== null) candidates.push(s.partition.deadline);
+  for (const r of Object.values(s.reannounce)) candidates.push(r.deadline);
   // Overdue hand-overs and pulls wait for conditions that only events change: no tick for them.
   for (const h of s.handovers) if (h.dueAt > s.now) candidates.push(h.dueAt);
   if (s.pull !== null && s.pull.dueAt > s.now) candidates.push(s.pull.dueAt);

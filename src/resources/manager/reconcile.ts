@@ -137,6 +137,9 @@ export function resolvePartition(tx: Tx, peerName: string, theirs: RscBits): voi
     const rule = cfg.node === keeper ? 'its home node' : 'neither is its home node; the name that sorts first keeps it';
     if (keeper === me) {
       log(tx, 'warn', `Partition heal: resource group ${cfg.key} is held by this node and by ${peerName}; this node keeps it (${rule})`);
+      // Its release shows in its holdings only if they say it holds the group now (not legacy, not assumed).
+      const watched = believedHolders(s, cfg.key).includes(peerName);
+      s.reannounce[cfg.key] = { peer: peerName, watched, deadline: tx.now + s.config.timers.partitionHealWait };
     } else {
       log(tx, 'warn', `Partition heal: resource group ${cfg.key} is held by this node and by ${peerName}; ${peerName} keeps it (${rule}): stopping it here`);
       release.push(cfg.key);
@@ -159,6 +162,28 @@ export function partitionWaitExpired(tx: Tx): void {
   const peerName = s.partition.peer;
   log(tx, 'info', `${peerName} did not report its holdings within ${seconds(s.config.timers.partitionHealWait)}: assuming it holds every group it could have taken over`);
   resolvePartition(tx, peerName, ALL);
+}
+
+/**
+ * Announce the addresses of groups kept at a partition heal once the peer's
+ * copy is gone: its `resource` message no longer claims the group, it is
+ * dead, or (a peer that reports nothing: legacy) the deadline passed.
+ * Until then the peer may still answer, or announce, the address itself.
+ */
+export function reannounceKeptGroups(tx: Tx): void {
+  const s = tx.s;
+  for (const [key, pending] of Object.entries(s.reannounce)) {
+    const peer = s.peers[pending.peer];
+    let why: string | undefined;
+    if (peer === undefined || peer.status === 'dead') why = `${pending.peer} is dead`;
+    else if (pending.watched && !believedHolders(s, key).includes(pending.peer)) why = `${pending.peer} released its copy`;
+    else if (tx.now >= pending.deadline) why = `${pending.peer} did not say it released its copy within ${seconds(s.config.timers.partitionHealWait)}`;
+    if (why === undefined) continue;
+    delete s.reannounce[key];
+    if (!isHeld(groupData(s, key))) continue;
+    log(tx, 'info', `Partition heal: announcing the addresses of resource group ${key} again (${why})`);
+    tx.out.push({ kind: 'reannounce-group', key, reason: `partition heal: ${why}` });
+  }
 }
 
 /** A responder waiting for `done` learns that the initiator kept the resources. */

@@ -5,7 +5,7 @@ import { enqueue } from './activities.js';
 import { stonithMessage, type ClusterMessage } from './cluster-message.js';
 import { successorOf } from './groups.js';
 import { reqOurResources } from './negotiation.js';
-import { adoptFoundRunning } from './reconcile.js';
+import { adoptFoundRunning, reannounceKeptGroups } from './reconcile.js';
 import { ALL, FOREIGN, LOCAL, NONE, has, mirror, union, type RscBits } from './rsc.js';
 import { cancelStandby } from './standby.js';
 import { log, send, type Tx } from './tx.js';
@@ -53,6 +53,7 @@ export function onPeerDead(tx: Tx, name: string): void {
     }
   }
   adoptFoundRunning(tx, `${name} is dead`);
+  reannounceKeptGroups(tx);
 }
 
 /**

@@ -2,7 +2,7 @@
 // are also checked at the start of every event, as Heartbeat checks its
 // standby timer on every message it receives, so a late tick changes nothing.
 import { performAutoFailback, requestDelayExpired } from './negotiation.js';
-import { partitionWaitExpired } from './reconcile.js';
+import { partitionWaitExpired, reannounceKeptGroups } from './reconcile.js';
 import { standbyTimerExpired } from './standby.js';
 import type { Tx } from './tx.js';
 
@@ -14,4 +14,5 @@ export function fireDueTimers(tx: Tx): void {
   if (s.standby.deadline !== null && tx.now >= s.standby.deadline) standbyTimerExpired(tx);
   if (s.autoFailbackAt !== null && tx.now >= s.autoFailbackAt) performAutoFailback(tx);
   if (s.partition !== null && tx.now >= s.partition.deadline) partitionWaitExpired(tx);
+  if (Object.values(s.reannounce).some((r) => tx.now >= r.deadline)) reannounceKeptGroups(tx);
 }

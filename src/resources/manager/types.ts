@@ -223,6 +223,13 @@ export interface StateData {
   pull: { dueAt: number; reason: string; attempts: number } | null;
   /** A peer returned after a partition: waiting for it to say what it holds. */
   partition: { peer: string; deadline: number } | null;
+  /**
+   * Groups this node kept at a partition heal that the peer held too: their
+   * addresses are announced again once the peer has released its copy (or
+   * is dead, or by the deadline), since the peer may have announced them last.
+   * `watched`: the peer's holdings claimed the group, so its release shows there.
+   */
+  reannounce: Record<string, { peer: string; watched: boolean; deadline: number }>;
   /** Legacy: our outstanding ip-requests, key → when asked. */
   legacyAsks: Record<string, number>;
   /** A node-wide application probe released everything: reason, or null. */
@@ -290,6 +297,8 @@ export type GroupResultEvent =
 export type ManagerCommand =
   | { readonly kind: 'start-group'; readonly key: string }
   | { readonly kind: 'stop-group'; readonly key: string }
+  /** Announce the group's addresses again (gratuitous ARP); nothing starts or stops. */
+  | { readonly kind: 'reannounce-group'; readonly key: string; readonly reason: string }
   | ({ readonly kind: 'send' } & OutgoingMessage)
   | { readonly kind: 'log'; readonly level: LogLevel; readonly text: string }
   /** A stop failed for good: the daemon applies its on_stop_failure policy. The group stays held. */

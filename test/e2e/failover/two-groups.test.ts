@@ -109,6 +109,10 @@ describe('two groups, one per home node, on two heartbeat-ts nodes', () => {
     await p().node('alpha').waitForLog(new RegExp(`Partition heal: resource group ${WEB.replace(/[./]/g, '\\$&')} .*this node keeps it`), 1000, { from: fromA });
     await p().node('bravo').waitForLog(new RegExp(`Partition heal: resource group ${API.replace(/[./]/g, '\\$&')} .*this node keeps it`), 1000, { from: fromB });
 
+    // The kept copies are announced again once the other side released its own (its gratuitous ARP may have come last).
+    await p().node('alpha').waitForLog(new RegExp(`Resource group ${WEB.replace(/[./]/g, '\\$&')}: announced ${VIP_ALPHA.replace(/\./g, '\\.')} on eth0 again`), 5000, { from: fromA });
+    await p().node('bravo').waitForLog(new RegExp(`Resource group ${API.replace(/[./]/g, '\\$&')}: announced ${VIP_BRAVO.replace(/\./g, '\\.')} on eth0 again`), 5000, { from: fromB });
+
     // Exactly one copy of each, on its home node.
     expect(await hasAddress(lab!.host('alpha'), VIP_ALPHA)).toBe(true);
     expect(await hasAddress(lab!.host('bravo'), VIP_ALPHA)).toBe(false);

@@ -116,6 +116,18 @@ describe('resource group in a namespace lab', () => {
       const status = await r.status(VIP_RESOURCE);
       expect(status.state).toBe('running');
 
+      // Announced again on request (after a partition heal): a new series once the first has ended.
+      await waitFor('the first ARP series to end', () => {
+        const p = r.pendingArp(VIP);
+        return p.processes === 0 && p.scheduled === 0;
+      }, 10_000);
+      // Mode "both": a request and a reply per packet of the series.
+      const perSeries = 2 * TEST_ARP.count;
+      await waitFor('tshark to print the whole first series', () => gratuitous().length >= perSeries, 10_000);
+      expect(gratuitous()).toHaveLength(perSeries);
+      expect(await r.reannounce(VIP_RESOURCE)).toEqual([`${VIP} on eth0`]);
+      await waitFor('a second gratuitous ARP series from the VIP', () => gratuitous().length >= 2 * perSeries, 10_000);
+
       const stopped = await r.stop(VIP_RESOURCE);
       expect(stopped.outcome, log.lines.join('\n')).toBe('stopped');
       expect(stopped.steps.map((s) => s.resource)).toEqual(['nginx', VIP_RESOURCE]);
@@ -124,6 +136,7 @@ describe('resource group in a namespace lab', () => {
       const addrs = await lab.host('node').exec('ip', ['-o', '-4', 'addr', 'show', 'dev', 'eth0']);
       expect(addrs.stdout).not.toContain(`inet ${VIP}/`);
       expect((await r.status(VIP_RESOURCE)).state).toBe('stopped');
+      expect(await r.reannounce(VIP_RESOURCE)).toEqual([]); // nothing up here: nothing to announce
     } finally {
       tshark.kill('SIGTERM');
       await tshark.catch(() => undefined);

@@ -175,3 +175,40 @@ describe('isStable', () => {
     expect(rscStatus(done.state)).toBe('local');
   });
 });
+
+describe('announcing kept groups again after a partition heal (docs/resource-manager.md §7 step 4)', () => {
+  const msg = (now: number, fields: Record<string, string>): ManagerEvent => ({ type: 'message', now, message: { src: 'bravo', ...fields } as never });
+  const reannounced = (cs: readonly ManagerCommand[]): string[] => cs.filter((c) => c.kind === 'reannounce-group').map((c) => (c as { key: string }).key);
+
+  /** alpha holds both groups after a partition; bravo has just come back. */
+  function healing(): ManagerState {
+    return run(createManager(base), [
+      { type: 'start', now: 0 },
+      { type: 'comm-up', now: 0, activePeers: ['bravo'] },
+      msg(100, { t: 'resource', rsc_hold: 'local', rtype: 'full', isstable: '1' }),
+      { type: 'group-result', now: 400, key: '10.0.0.1', op: 'start', ok: true },
+      { type: 'peer-dead', now: 10_000, peer: 'bravo' },
+      { type: 'group-result', now: 10_300, key: '10.0.0.2', op: 'start', ok: true },
+      { type: 'peer-returned', now: 30_000, peer: 'bravo' },
+    ]).state;
+  }
+
+  it('a peer that never reports: the kept group is announced again when the wait for its release ends', () => {
+    const resolved = run(healing(), [{ type: 'tick', now: 35_000 }]);
+    expect(resolved.commands).toContainEqual({ kind: 'stop-group', key: '10.0.0.2' });
+    expect(reannounced(resolved.commands)).toEqual([]);
+    const stopped = run(resolved.state, [{ type: 'group-result', now: 35_200, key: '10.0.0.2', op: 'stop', ok: true }]);
+    expect(reannounced(stopped.commands)).toEqual([]);
+    expect(nextDeadline(stopped.state)).toBe(40_000);
+    const due = run(stopped.state, [{ type: 'tick', now: 40_000 }]);
+    expect(reannounced(due.commands)).toEqual(['10.0.0.1']);
+    expect(nextDeadline(due.state)).toBeUndefined();
+  });
+
+  it('the peer reports both groups, then dies before releasing: announced at its death', () => {
+    const resolved = run(healing(), [msg(30_100, { t: 'resource', rsc_hold: 'all', rtype: 'full', isstable: '1' })]);
+    expect(reannounced(resolved.commands)).toEqual([]);
+    const dead = run(resolved.state, [{ type: 'peer-dead', now: 31_000, peer: 'bravo' }]);
+    expect(reannounced(dead.commands)).toEqual(['10.0.0.1']);
+  });
+});

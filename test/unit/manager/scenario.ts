@@ -82,6 +82,8 @@ export function describeCommand(c: ManagerCommand): string {
       return `start ${c.key}`;
     case 'stop-group':
       return `stop ${c.key}`;
+    case 'reannounce-group':
+      return `reannounce ${c.key}`;
     case 'stop-failed':
       return `stop-failed ${c.key}`;
     case 'shutdown-complete':

@@ -61,6 +61,18 @@ describe('heartbeat --check (built executable)', () => {
     expect(r.stderr.trim()).toMatch(new RegExp(`^${dir}/authkeys:\\d+: warning: this is the placeholder secret of the example`));
   });
 
+  it("the seed tutorial's alias form IPaddr::ADDR/24/eth0:0 passes as written", async () => {
+    const dir = exampleCopy(0o600, (name, text) =>
+      name === 'haresources' ? text.replace('IPaddr::192.168.1.100/24/eth0 nginx', 'IPaddr::192.168.1.100/24/eth0:0') : text,
+    );
+    expect(fs.readFileSync(path.join(dir, 'haresources'), 'utf8')).toMatch(/^alpha\s+IPaddr::192\.168\.1\.100\/24\/eth0:0$/m);
+    // probes.ini names the group by its first resource, which changed with it.
+    fs.writeFileSync(path.join(dir, 'probes.ini'), '');
+    const r = await lab!.host('alpha').exec('node', [HEARTBEAT, '--check', '--config-dir', dir, '--node', 'alpha'], { reject: false });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain('  groups         IPaddr::192.168.1.100/24/eth0:0  (home: this node)');
+  });
+
   it('a world-readable authkeys: exit 1, FILE: error with the chmod fix', async () => {
     const dir = exampleCopy(0o644);
     const r = await heartbeat(['--check', '--config-dir', dir, '--node', 'alpha']);

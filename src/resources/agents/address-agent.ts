@@ -1,9 +1,11 @@
 // The built-in IPaddr and IPaddr2 agents: a service address added to an
 // interface with `ip`, announced with gratuitous ARP, removed on stop.
 //
-// IPaddr gives each address an alias label IFACE:N (the first free N), like
-// Heartbeat's alias interfaces; IPaddr2 adds a plain secondary address unless
-// the resource names a label (IFACE:LABEL). Status is whether the address is
+// An address the resource names a label for (IFACE:LABEL, e.g. the tutorials'
+// `IPaddr::10.10.10.100/24/eth0:0`) carries that label, with IPaddr and
+// IPaddr2 alike. Otherwise IPaddr gives it an alias label IFACE:N (the first
+// free N), like Heartbeat's alias interfaces, and IPaddr2 adds a plain
+// secondary address. Status is whether the address is
 // on the interface, printed as Heartbeat's IPaddr printed it (`running` /
 // `stopped`), so the ownership rule reads it the same way.
 //
@@ -196,7 +198,7 @@ export function createAddressAgent(
       logStart();
       const { iface, prefixLength } = place(spec, listing);
       let label = spec.label;
-      if (kind === 'IPaddr') {
+      if (kind === 'IPaddr' && label === undefined) {
         label = firstFreeAliasLabel(iface, addresses);
         if (label === undefined) throw new OperationFailure(`no free alias label left on ${iface}`);
       }
@@ -243,13 +245,19 @@ export function createAddressAgent(
     // The usual case in one process: delete the address as it was added, then
     // list what is left. A failed delete (not there, or there with another
     // prefix) is only an error if the address is still there afterwards.
-    const r = await ipBatch(['-o', '-4'], [`addr del ${spec.address}/${spec.prefixLength} dev ${spec.iface}`, 'addr show'], timeout, true);
+    const labelled = spec.label !== undefined ? ` label ${spec.label}` : '';
+    const r = await ipBatch(
+      ['-o', '-4'],
+      [`addr del ${spec.address}/${spec.prefixLength} dev ${spec.iface}${labelled}`, 'addr show'],
+      timeout,
+      true,
+    );
     const unexplained = r.exitCode !== 0 && r.failedCommands.length === 0;
     if (r.exitCode === undefined || unexplained || r.failedCommands.includes(2)) {
       throw new OperationFailure(r.error ?? 'ip -o -4 addr show failed');
     }
     const deleted = !r.failedCommands.includes(1);
-    if (deleted) log.info(`${kind}: removed ${spec.address}/${spec.prefixLength} from ${spec.iface}`, { resource });
+    if (deleted) log.info(`${kind}: removed ${spec.address}/${spec.prefixLength} from ${spec.label ?? spec.iface}`, { resource });
     const left = ours(spec, parseAddrShow(r.stdout));
     await deleteEach(left, timeout);
     return deleted || left.length ? removed(spec) : notUp(spec);

@@ -1,9 +1,23 @@
 // The argument of Heartbeat's IPaddr / IPaddr2 resources, as their
-// resource.d wrappers split it (spec §9.1): exactly one argument
-//   ADDR[/CIDR[/IFACE[/BROADCAST]]]   or   ADDR/CIDR/BROADCAST
-// where a third part starting with a digit is the broadcast, not an interface.
-// CIDR may be a prefix length or a dotted netmask. IPaddr2 also accepts
-// IFACE:LABEL (the label is appended to the interface name, 15 chars max).
+// resource.d wrappers split it and the OCF agents behind them take it
+// (spec §9.1; /etc/ha.d/resource.d/IPaddr{,2} and
+// /usr/lib/ocf/resource.d/heartbeat/IPaddr{,2}). Exactly one argument:
+//   ADDR[/CIDR[/IFACE[:LABEL][/BROADCAST]]]   or   ADDR/CIDR/BROADCAST
+// - The wrappers cut at runs of "/" (`sed 's%^BASEIP/*%%'`), so `A//24` is
+//   `A/24` and a trailing "/" adds nothing.
+// - A third part starting with a digit is the broadcast, not an interface
+//   (`case $NIC in [0-9]*)`).
+// - CIDR is a prefix length 1-32 or a dotted netmask (both agents accept
+//   `255.255.255.0`; 0, `024` and bare words are refused by their findif).
+// - IFACE:LABEL: IPaddr2 labels the address IFACE:LABEL (15 characters at
+//   most, as the agent checks). Heartbeat's IPaddr strips `:LABEL` and picks
+//   the first free alias itself; heartbeat-ts labels the address with what
+//   the admin wrote (the tutorials' `eth0:0`), so `ip addr` shows it. An
+//   empty label (`eth0:`) means the plain interface, as in both agents.
+// Where the wrappers silently drop what they do not use (parts after the
+// broadcast), or IPaddr's findif silently turns a non-contiguous netmask
+// into a bit count, the argument is refused with the reason instead, so a
+// file accepted here means the same under real Heartbeat.
 // Heartbeat's wrappers accept no named form (`ip=… cidr_netmask=…`): that
 // belongs to the OCF agents behind them, so it is not accepted here either.
 import { isIpv4, maskToPrefixLength } from './ipv4.js';
@@ -14,7 +28,7 @@ export interface IpAddrSpec {
   readonly address: string;
   readonly prefixLength?: number;
   readonly iface?: string;
-  /** IPaddr2 only: the full address label, e.g. `eth0:web`. */
+  /** The full address label the admin wrote, e.g. `eth0:0` or `eth0:web`. */
   readonly label?: string;
   readonly broadcast?: string;
 }
@@ -25,11 +39,11 @@ export type IpAddrArgsResult = { readonly ok: true; readonly spec: IpAddrSpec } 
 export const MAX_IFACE_NAME_LENGTH = 15;
 
 const IFACE_NAME = /^[A-Za-z0-9_.@+-]+$/;
+/** What may follow `IFACE:` in a label (the agents pass it to `ip … label` as is). */
+const LABEL_SUFFIX = /^[A-Za-z0-9_.@+:-]+$/;
 
 function usage(kind: BuiltinAddressAgent): string {
-  return kind === 'IPaddr2'
-    ? 'expected IPaddr2::ADDR[/CIDR[/IFACE[:LABEL][/BROADCAST]]]'
-    : 'expected IPaddr::ADDR[/CIDR[/IFACE[/BROADCAST]]]';
+  return `expected ${kind}::ADDR[/CIDR[/IFACE[:LABEL][/BROADCAST]]] or ${kind}::ADDR/CIDR/BROADCAST`;
 }
 
 function fail(error: string): IpAddrArgsResult {
@@ -37,11 +51,12 @@ function fail(error: string): IpAddrArgsResult {
 }
 
 function parsePrefixLength(text: string): number | undefined {
-  if (/^\d{1,2}$/.test(text)) {
+  if (/^[1-9]\d?$/.test(text)) {
     const n = Number(text);
     return n <= 32 ? n : undefined;
   }
-  return maskToPrefixLength(text);
+  const fromMask = maskToPrefixLength(text);
+  return fromMask === 0 ? undefined : fromMask;
 }
 
 function checkIfaceName(name: string): string | undefined {
@@ -55,31 +70,41 @@ export function parseIpAddrArguments(kind: BuiltinAddressAgent, args: readonly s
     return fail(`${kind} takes exactly one argument, got ${args.length}: ${usage(kind)}`);
   }
   const arg = args[0]!;
-  const parts = arg.split('/');
-  // A trailing slash adds nothing (the wrappers' sed ignores it).
-  while (parts.length > 1 && parts[parts.length - 1] === '') parts.pop();
-  if (parts.length > 4) return fail(`too many "/" parts in "${arg}": ${usage(kind)}`);
-  if (parts.some((p) => p === '')) return fail(`empty part in "${arg}": ${usage(kind)}`);
+  if (arg.startsWith('/')) return fail(`"${arg}" starts with "/", not with an address: ${usage(kind)}`);
+  // Runs of "/" are one separator, and a trailing one adds nothing (the wrappers' sed).
+  const parts = arg.split(/\/+/);
+  if (parts[parts.length - 1] === '') parts.pop();
 
-  const [address, cidrText, third, fourth] = parts as [string, string?, string?, string?];
+  const [address, cidrText, third, fourth, ...extra] = parts as [string, string?, string?, string?, ...string[]];
   if (!isIpv4(address)) return fail(`"${address}" is not an IPv4 address: ${usage(kind)}`);
 
   let prefixLength: number | undefined;
   if (cidrText !== undefined) {
     prefixLength = parsePrefixLength(cidrText);
     if (prefixLength === undefined) {
-      return fail(`"${cidrText}" is neither a prefix length 0-32 nor a netmask such as 255.255.255.0`);
+      return fail(
+        `"${cidrText}" is neither a prefix length 1-32 nor a netmask such as 255.255.255.0 (the second part is always the netmask: ${usage(kind)})`,
+      );
     }
   }
 
   let ifaceText: string | undefined;
   let broadcast: string | undefined;
   if (third !== undefined && /^\d/.test(third)) {
-    if (fourth !== undefined) return fail(`"${third}" is a broadcast address, so nothing may follow it: ${usage(kind)}`);
+    if (fourth !== undefined) {
+      return fail(
+        `"${third}" is a broadcast address, so nothing may follow it (Heartbeat's ${kind} would silently ignore "${[fourth, ...extra].join('/')}"): ${usage(kind)}`,
+      );
+    }
     broadcast = third;
   } else {
     ifaceText = third;
     broadcast = fourth;
+    if (extra.length > 0) {
+      return fail(
+        `too many "/" parts in "${arg}" (Heartbeat's ${kind} would silently ignore "${extra.join('/')}"): ${usage(kind)}`,
+      );
+    }
   }
   if (broadcast !== undefined && !isIpv4(broadcast)) return fail(`broadcast "${broadcast}" is not an IPv4 address`);
 
@@ -87,22 +112,19 @@ export function parseIpAddrArguments(kind: BuiltinAddressAgent, args: readonly s
   let label: string | undefined;
   if (ifaceText !== undefined) {
     const colon = ifaceText.indexOf(':');
-    if (colon >= 0) {
-      if (kind === 'IPaddr') {
-        return fail(`IPaddr takes a plain interface, not the alias "${ifaceText}" (it picks the alias itself; IPaddr2 accepts IFACE:LABEL)`);
-      }
-      iface = ifaceText.slice(0, colon);
-      const labelSuffix = ifaceText.slice(colon + 1);
-      if (labelSuffix === '' || !IFACE_NAME.test(labelSuffix)) return fail(`"${ifaceText}" has an invalid label after ":"`);
-      label = ifaceText;
-      if (label.length > MAX_IFACE_NAME_LENGTH) {
-        return fail(`label "${label}" is longer than ${MAX_IFACE_NAME_LENGTH} characters`);
-      }
-    } else {
-      iface = ifaceText;
-    }
+    iface = colon >= 0 ? ifaceText.slice(0, colon) : ifaceText;
     const bad = checkIfaceName(iface);
     if (bad) return fail(bad);
+    const labelSuffix = colon >= 0 ? ifaceText.slice(colon + 1) : '';
+    if (labelSuffix !== '') {
+      if (!LABEL_SUFFIX.test(labelSuffix)) return fail(`"${ifaceText}" has an invalid label after "${iface}:"`);
+      label = ifaceText;
+      if (label.length > MAX_IFACE_NAME_LENGTH) {
+        return fail(
+          `label "${label}" is longer than ${MAX_IFACE_NAME_LENGTH} characters (the kernel's limit${kind === 'IPaddr2' ? ', checked by IPaddr2 too' : '; Heartbeat\'s IPaddr would drop the label, heartbeat-ts labels the address with it'})`,
+        );
+      }
+    }
   }
 
   const spec: IpAddrSpec = {

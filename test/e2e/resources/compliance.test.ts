@@ -80,6 +80,13 @@ const CASES: readonly AgentCase[] = [
     /inet 198\.51\.100\.11\/24 brd 198\.51\.100\.255 scope global secondary eth0:0\\/,
   ),
   addressCase(
+    "IPaddr (built-in) the tutorial's ADDR/CIDR/IFACE:ALIAS keeps the admin's label",
+    // eth0:3, not the first free eth0:0: the label is the one written.
+    'IPaddr::198.51.100.15/24/eth0:3',
+    '198.51.100.15',
+    /inet 198\.51\.100\.15\/24 brd 198\.51\.100\.255 scope global secondary eth0:3\\/,
+  ),
+  addressCase(
     'IPaddr2 (built-in) ADDR/CIDR/IFACE/BROADCAST, no label',
     'IPaddr2::198.51.100.12/24/eth0/198.51.100.255',
     '198.51.100.12',

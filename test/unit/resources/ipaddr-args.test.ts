@@ -15,18 +15,30 @@ describe('IPaddr argument syntax (spec §9.1)', () => {
     // A third part starting with a digit is the broadcast (the wrappers' `case $NIC in [0-9]*`).
     ['10.0.0.5/24/10.0.0.127', { address: '10.0.0.5', prefixLength: 24, broadcast: '10.0.0.127' }],
     ['10.0.0.5/24/', { address: '10.0.0.5', prefixLength: 24 }],
+    // Runs of "/" are one separator (the wrappers' `sed 's%^BASEIP/*%%'`).
+    ['10.0.0.5//24', { address: '10.0.0.5', prefixLength: 24 }],
+    ['10.0.0.5/24//eth1', { address: '10.0.0.5', prefixLength: 24, iface: 'eth1' }],
+    // The seed tutorial's line: IPaddr keeps the label the admin wrote.
+    ['10.10.10.100/24/eth0:0', { address: '10.10.10.100', prefixLength: 24, iface: 'eth0', label: 'eth0:0' }],
+    ['10.0.0.5/24/eth0:web/10.0.0.255', { address: '10.0.0.5', prefixLength: 24, iface: 'eth0', label: 'eth0:web', broadcast: '10.0.0.255' }],
+    // An empty label is the plain interface, as in both agents.
+    ['10.0.0.5/24/eth0:', { address: '10.0.0.5', prefixLength: 24, iface: 'eth0' }],
+    ['10.0.0.5/32', { address: '10.0.0.5', prefixLength: 32 }],
   ])('IPaddr %s', (arg, spec) => {
     expect(parseIpAddrArguments('IPaddr', [arg])).toEqual({ ok: true, spec });
   });
 
-  it('IPaddr2 accepts IFACE:LABEL, IPaddr refuses an alias', () => {
-    expect(parseIpAddrArguments('IPaddr2', ['10.0.0.5/24/eth0:web'])).toEqual({
-      ok: true,
-      spec: { address: '10.0.0.5', prefixLength: 24, iface: 'eth0', label: 'eth0:web' },
-    });
-    const r = parseIpAddrArguments('IPaddr', ['10.0.0.5/24/eth0:1']);
-    expect(r.ok).toBe(false);
-    expect(!r.ok && r.error).toMatch(/IPaddr2 accepts IFACE:LABEL/);
+  it('IPaddr and IPaddr2 both accept IFACE:LABEL, a label with ":" inside too', () => {
+    for (const kind of ['IPaddr', 'IPaddr2'] as const) {
+      expect(parseIpAddrArguments(kind, ['10.0.0.5/24/eth0:web'])).toEqual({
+        ok: true,
+        spec: { address: '10.0.0.5', prefixLength: 24, iface: 'eth0', label: 'eth0:web' },
+      });
+      expect(parseIpAddrArguments(kind, ['10.0.0.5/24/eth0:a:b'])).toEqual({
+        ok: true,
+        spec: { address: '10.0.0.5', prefixLength: 24, iface: 'eth0', label: 'eth0:a:b' },
+      });
+    }
   });
 
   it.each([
@@ -37,11 +49,17 @@ describe('IPaddr argument syntax (spec §9.1)', () => {
     [['010.0.0.1'], /not an IPv4 address/],
     [['ip=10.0.0.5'], /not an IPv4 address/],
     [['10.0.0.5/33'], /neither a prefix length/],
+    [['10.0.0.5/0'], /neither a prefix length/],
+    [['10.0.0.5/0.0.0.0'], /neither a prefix length/],
+    [['10.0.0.5/024'], /neither a prefix length/],
     [['10.0.0.5/255.0.255.0'], /neither a prefix length/],
-    [['10.0.0.5//eth0'], /empty part/],
-    [['10.0.0.5/24/eth0/10.0.0.255/x'], /too many/],
+    [['10.0.0.5//eth0'], /"eth0" is neither a prefix length/],
+    [['10.0.0.5/eth0'], /the second part is always the netmask/],
+    [['/10.0.0.5'], /starts with "\/"/],
+    [['10.0.0.5/24/eth0/10.0.0.255/x'], /too many .*silently ignore "x"/],
+    [['10.0.0.5/24/eth0:we b'], /invalid label/],
     [['10.0.0.5/24/eth0/bcast'], /broadcast "bcast"/],
-    [['10.0.0.5/24/10.0.0.255/eth0'], /nothing may follow/],
+    [['10.0.0.5/24/10.0.0.255/eth0'], /nothing may follow it .*silently ignore "eth0"/],
     [['10.0.0.5/24/averyveryverylongname'], /longer than 15/],
     [['10.0.0.5/24/et h0'], /not a valid interface name/],
   ])('rejects %j', (args, message) => {
@@ -50,9 +68,12 @@ describe('IPaddr argument syntax (spec §9.1)', () => {
     expect(!r.ok && r.error).toMatch(message);
   });
 
-  it('IPaddr2 labels longer than 15 characters are refused', () => {
-    const r = parseIpAddrArguments('IPaddr2', ['10.0.0.5/24/eth0:abcdefghijk']);
-    expect(!r.ok && r.error).toMatch(/label "eth0:abcdefghijk" is longer than 15/);
+  it('labels longer than 15 characters are refused', () => {
+    for (const kind of ['IPaddr', 'IPaddr2'] as const) {
+      const r = parseIpAddrArguments(kind, ['10.0.0.5/24/eth0:abcdefghijk']);
+      expect(!r.ok && r.error).toMatch(/label "eth0:abcdefghijk" is longer than 15/);
+    }
+    expect(parseIpAddrArguments('IPaddr2', ['10.0.0.5/24/eth0:abcdefghij']).ok).toBe(true);
   });
 
   const ipv4 = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((o) => o.join('.'));
@@ -60,7 +81,7 @@ describe('IPaddr argument syntax (spec §9.1)', () => {
 
   it('parses every well-formed ADDR/CIDR/IFACE/BROADCAST back to its parts', () => {
     fc.assert(
-      fc.property(ipv4, fc.option(fc.nat(32)), fc.option(iface), fc.option(ipv4), (address, prefix, nic, brd) => {
+      fc.property(ipv4, fc.option(fc.integer({ min: 1, max: 32 })), fc.option(iface), fc.option(ipv4), (address, prefix, nic, brd) => {
         const parts = [address];
         if (prefix !== null) {
           parts.push(String(prefix));

@@ -57,7 +57,7 @@ describe('resource resolution (spec §9.1)', () => {
     lab.addScript('web');
     const groups = [
       groupOf('alpha', ['198.51.100.10', 'web', 'missing::a'], 2),
-      groupOf('bravo', ['IPaddr::198.51.100.20/24/eth0:0', 'IPaddr2::not-an-ip', 'IPaddr2::198.51.100.30/24/eth0:web'], 5),
+      groupOf('bravo', ['IPaddr::198.51.100.20/24/eth0:0', 'IPaddr::198.51.100.21/24/eth0:toolonglabel', 'IPaddr2::not-an-ip', 'IPaddr2::198.51.100.30/24/eth0:web'], 5),
     ];
     const problems = resolveGroupResources(groups, { ...options(), file: '/etc/ha.d/haresources' });
     expect(problems).toEqual([
@@ -68,7 +68,12 @@ describe('resource resolution (spec §9.1)', () => {
         message: `Cannot locate resource script missing: no regular executable file ${lab.configDir}/resource.d/missing or ${lab.initDir}/missing`,
         text: 'missing::a',
       },
-      expect.objectContaining({ line: 5, text: 'IPaddr::198.51.100.20/24/eth0:0', message: expect.stringMatching(/^bad IPaddr resource .*alias/) }),
+      // The tutorial's alias form is accepted; a label over the kernel's 15 characters is not.
+      expect.objectContaining({
+        line: 5,
+        text: 'IPaddr::198.51.100.21/24/eth0:toolonglabel',
+        message: expect.stringMatching(/^bad IPaddr resource .*longer than 15/),
+      }),
       expect.objectContaining({ line: 5, text: 'IPaddr2::not-an-ip', message: expect.stringMatching(/not an IPv4 address/) }),
     ]);
   });

@@ -65,6 +65,8 @@ function createDaemonLogger(config: ClusterConfig) {
     ...(haCf.debugfile ? { debugfile: haCf.debugfile } : {}),
     ...(haCf.logfacility ? { logfacility: haCf.logfacility } : {}),
     debugLevel: haCf.debug,
-    stderr: true,
+    // Under systemd stderr is the journal; with logfacility set, syslog
+    // lines reach the journal too, and every line would appear twice.
+    stderr: !(process.env.JOURNAL_STREAM && haCf.logfacility),
   });
 }

@@ -73,8 +73,49 @@ describe('heartbeat arguments', () => {
     expect(parseHeartbeatArgs(['--help'], env)).toEqual({ help: true });
   });
   it('refuses two modes and stray words', () => {
-    expect(() => parseHeartbeatArgs(['--check', '-k', '--node', 'a'], {})).toThrow('choose one of --check, -k, -s, -r (got 2)');
+    expect(() => parseHeartbeatArgs(['--check', '-k', '--node', 'a'], {})).toThrow('choose one of --check, -k, -s, -r, -R (got 2)');
     expect(() => parseHeartbeatArgs(['start', '--node', 'a'], {})).toThrow('unexpected argument "start"');
+  });
+
+  // Heartbeat 3.0.6's getopt string is "dDkMrRsvWlC:Vf" (Debian's build; heartbeat.c main()).
+  const plain = { debugLevel: 0, verbose: false, noRealtime: false };
+  it('takes every command line of Debian\'s heartbeat.service and /etc/init.d/heartbeat', () => {
+    // ExecStart=/usr/lib(exec)/heartbeat/heartbeat -f ; ExecStop=… -k ; the init script: no flag, -k, -s, -r.
+    expect(parseHeartbeatArgs(['-f', '--node', 'a'], {})).toEqual(expect.objectContaining({ mode: 'daemon', flags: plain }));
+    expect(parseHeartbeatArgs(['--node', 'a'], {})).toEqual(expect.objectContaining({ mode: 'daemon', flags: plain }));
+    for (const [flag, mode] of [['-k', 'kill'], ['-s', 'status'], ['-r', 'reload']] as const) {
+      expect(parseHeartbeatArgs([flag, '--node', 'a'], {})).toMatchObject({ mode });
+    }
+  });
+  it('-d counts (repeatable, bundled or not), -v and -l are daemon flags, -W alone changes nothing', () => {
+    expect(parseHeartbeatArgs(['-d', '--node', 'a'], {})).toMatchObject({ mode: 'daemon', flags: { ...plain, debugLevel: 1 } });
+    expect(parseHeartbeatArgs(['-ddd', '--node', 'a'], {})).toMatchObject({ flags: { debugLevel: 3 } });
+    expect(parseHeartbeatArgs(['-d', '-f', '-d', '--node', 'a'], {})).toMatchObject({ flags: { debugLevel: 2 } });
+    expect(parseHeartbeatArgs(['-fdvl', '--node', 'a'], {})).toMatchObject({
+      mode: 'daemon',
+      flags: { debugLevel: 1, verbose: true, noRealtime: true },
+    });
+    expect(parseHeartbeatArgs(['-W', '--node', 'a'], {})).toMatchObject({ mode: 'daemon', flags: plain });
+    // With a control mode the daemon flags are harmless too: `heartbeat -d -k` still just stops.
+    expect(parseHeartbeatArgs(['-d', '-k', '--node', 'a'], {})).toMatchObject({ mode: 'kill' });
+  });
+  it('-V prints the version and -D the defaults before anything else, as Heartbeat does', () => {
+    expect(parseHeartbeatArgs(['-V'], {})).toEqual({ help: false, mode: 'version' });
+    expect(parseHeartbeatArgs(['--version', '-k'], {})).toEqual({ help: false, mode: 'version' });
+    expect(parseHeartbeatArgs(['-D'], {})).toEqual({ help: false, mode: 'print-defaults', wiki: false });
+    expect(parseHeartbeatArgs(['-DW'], {})).toEqual({ help: false, mode: 'print-defaults', wiki: true });
+  });
+  it('-R [-C STATE] is its own mode; -C needs -R, -r and -R exclude each other, -M is refused with the reason', () => {
+    expect(parseHeartbeatArgs(['-R', '--node', 'a'], {})).toMatchObject({ mode: 'restart-exec' });
+    expect(parseHeartbeatArgs(['-R', '-C', 'local', '--node', 'a'], {})).toMatchObject({ mode: 'restart-exec' });
+    expect(() => parseHeartbeatArgs(['-C', 'all', '--node', 'a'], {})).toThrow(new UsageError('-C is only valid with -R'));
+    expect(() => parseHeartbeatArgs(['-R', '-C', 'mine', '--node', 'a'], {})).toThrow(/-C takes none, local, foreign, all .*not "mine"/);
+    expect(() => parseHeartbeatArgs(['-R', '-r', '--node', 'a'], {})).toThrow(new UsageError('-r is mutually exclusive with -R'));
+    expect(() => parseHeartbeatArgs(['-M', '--node', 'a'], {})).toThrow(/-M \(run without resource management.*not supported/);
+  });
+  it('still refuses what Heartbeat does not take', () => {
+    expect(() => parseHeartbeatArgs(['-x'], {})).toThrow(new UsageError('unknown option -x'));
+    expect(() => parseHeartbeatArgs(['-C'], {})).toThrow(UsageError);
   });
 });
 

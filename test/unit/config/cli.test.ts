@@ -169,7 +169,9 @@ describe('heartbeat --check report', () => {
     const dir = makeConfigDir({
       'ha.cf': VALID_HA_CF + 'ping 10.0.0.254\n',
       haresources: 'alpha IPaddr::10.0.0.100/24/eth0 nginx\nbravo 10.0.0.101 httpd\n',
-      'probes.ini': '[web]\nurl = http://127.0.0.1/\ninterval = 5\ngroup = IPaddr::10.0.0.100/24/eth0\n',
+      'probes.ini':
+        '[web]\nurl = http://127.0.0.1/\ninterval = 5\ngroup = IPaddr::10.0.0.100/24/eth0\n' +
+        '[alive]\ncommand = pidof nginx\ninterval = 2\nfall = 2\ngroup = IPaddr::10.0.0.100/24/eth0\n',
     });
     const io = capture();
     // The summary itself; resolving `nginx` and `httpd` to scripts is the daemon's loader (e2e check-cli).
@@ -187,6 +189,7 @@ describe('heartbeat --check report', () => {
         '  groups         IPaddr::10.0.0.100/24/eth0 nginx  (home: this node)',
         '                 10.0.0.101 httpd  (home: bravo)',
         '  probes         web: GET http://127.0.0.1/ every 5 s, 3 failures -> standby of group IPaddr::10.0.0.100/24/eth0',
+        '                 alive: runs "pidof nginx" every 2 s, 2 failures -> standby of group IPaddr::10.0.0.100/24/eth0',
         '  resources      timeouts start 120 s, stop 120 s, status 30 s; stop retried 10 x 1 s, then block',
         "  failover       a crashed peer's groups start here at most 10.25 s after its last heartbeat",
         "                 (deadtime 10 s + up to 250 ms: liveness is checked at each peer's deadline, at least every 250 ms),",

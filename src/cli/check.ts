@@ -93,7 +93,8 @@ function describeProbe(p: ProbeConfig): string {
   const when = p.interval !== undefined ? `every ${ms(p.interval)}` : `on schedule "${p.schedule}"`;
   const target = p.group !== undefined ? `of group ${p.group}` : 'of every group here';
   const action = p.action === 'standby' ? `standby ${target}` : 'shutdown of heartbeat-ts';
-  return `${p.name}: GET ${p.url} ${when}, ${p.fall} failures -> ${action}`;
+  const what = p.command !== undefined ? `runs "${p.command}"` : `GET ${p.url}`;
+  return `${p.name}: ${what} ${when}, ${p.fall} failures -> ${action}`;
 }
 
 const AUTO_FAILBACK_MEANING = {

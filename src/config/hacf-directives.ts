@@ -357,3 +357,10 @@ export const DIRECTIVES: ReadonlyMap<string, Directive> = new Map<string, Direct
   ['mcast6', line(unsupportedMedium)],
   ['ping6', line(unsupportedMedium)],
 ]);
+
+/** The ha.cf directives that have a default, with it, in config.c's order (what `heartbeat -D` prints). */
+export function haCfDefaultValues(): Array<readonly [name: string, value: string]> {
+  const out: Array<readonly [string, string]> = [];
+  for (const [name, d] of DIRECTIVES) if (d.kind === 'tokens' && d.defaultValue !== undefined) out.push([name, d.defaultValue]);
+  return out;
+}

@@ -12,12 +12,17 @@
 // one of those is an error we must report as FILE:LINE.
 //
 // One section per probe; keys (defaults in PROBE_DEFAULTS):
-//   url            http:// or https:// URL to GET (required)
-//   expect_status  HTTP status that counts as success (200)
-//   expect_md5     md5 of the expected body, 32 hex digits (none: body not checked)
+//   url            http:// or https:// URL to GET, or instead:
+//   command        a command line run by /bin/sh -c (e.g. `pidof nginx`), like
+//                  keepalived's vrrp_script: exit status 0 is a success,
+//                  anything else (or the timeout) a failure; exactly one of
+//                  url and command
+//   expect_status  HTTP status that counts as success (200; url probes only)
+//   expect_md5     md5 of the expected body, 32 hex digits (none: body not checked; url probes only)
 //   schedule       node-cron expression, 5 fields (`*/1 * * * *`) or 6 with seconds
 //   interval       a time between runs; exactly one of schedule and interval
-//   timeout        one deadline for DNS, connect, headers and body; < interval
+//   timeout        one deadline for DNS, connect, headers and body, or for the
+//                  command (then its whole process group is killed); < interval
 //                  (default 2s, or half the interval when that is shorter)
 //   fall           consecutive failures before the action runs (3, as HAProxy)
 //   rise           consecutive successes before the node is eligible again (2, as HAProxy)
@@ -43,6 +48,7 @@ export const PROBE_DEFAULTS = {
 
 export const PROBE_KEYS = [
   'url',
+  'command',
   'expect_status',
   'expect_md5',
   'schedule',
@@ -63,6 +69,10 @@ export const PROBE_TIME_MAX: Millis = 86_400_000;
 const SECTION_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,63}$/;
 const TIME = /^(\d+(?:\.\d*)?|\.\d+)(ms|us|usec|s)?$/;
 const MD5 = /^[0-9a-fA-F]{32}$/;
+/** A command is one line of text for /bin/sh; control characters would hide what runs. */
+const COMMAND_MAX_LENGTH = 4096;
+/** The keys that only mean something for an HTTP probe. */
+const HTTP_ONLY_KEYS: readonly ProbeKey[] = ['expect_status', 'expect_md5'];
 
 /**
  * A Heartbeat-style time in milliseconds (rounded to a whole millisecond),
@@ -207,6 +217,12 @@ function buildProbe(section: Section, groupKeys: readonly string[], problem: Rep
         else probe.url = v;
         break;
       }
+      case 'command': {
+        const err = checkCommand(v);
+        if (err) fail(entry, `command ${err}`);
+        else probe.command = v;
+        break;
+      }
       case 'expect_status':
         if (!/^\d{3}$/.test(v) || Number(v) < 100 || Number(v) > 599) {
           fail(entry, `expect_status "${v}" must be an HTTP status code from 100 to 599`);
@@ -256,7 +272,18 @@ function buildProbe(section: Section, groupKeys: readonly string[], problem: Rep
     ok = false;
     problem(section.line, message, section.text);
   };
-  if (!given.has('url')) sectionProblem(`${where} needs a url (url = http://127.0.0.1/)`);
+  const url = given.get('url');
+  const command = given.get('command');
+  if (url && command) {
+    fail(command, `${where} sets both url (line ${url.line}) and command (line ${command.line}); a probe is one or the other`);
+  } else if (!url && !command) {
+    sectionProblem(`${where} needs a url (url = http://127.0.0.1/) or a command (command = pidof nginx)`);
+  } else if (command) {
+    for (const key of HTTP_ONLY_KEYS) {
+      const entry = given.get(key);
+      if (entry) fail(entry, `${key} is for url probes; [${section.name}] runs a command, whose success is exit status 0`);
+    }
+  }
   const schedule = given.get('schedule');
   const interval = given.get('interval');
   if (schedule && interval) {
@@ -290,6 +317,13 @@ function checkUrl(text: string): string | undefined {
     return `"${text}" must start with http:// or https://`;
   }
   if (url.hostname === '') return `"${text}" has no host`;
+  return undefined;
+}
+
+function checkCommand(text: string): string | undefined {
+  if (/[\x00-\x08\x0a-\x1f\x7f]/.test(text)) return `"${text}" contains a control character`;
+  if (text.trim() === '') return 'is empty';
+  if (text.length > COMMAND_MAX_LENGTH) return `is longer than ${COMMAND_MAX_LENGTH} characters`;
   return undefined;
 }
 

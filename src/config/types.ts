@@ -155,7 +155,11 @@ export type ProbeAction = 'standby' | 'shutdown';
 export interface ProbeConfig {
   readonly name: string;
   readonly line: number;
-  readonly url: string;
+  /** Exactly one of url (an HTTP probe) and command (a command probe) is set. */
+  readonly url?: string;
+  /** A shell command line (`/bin/sh -c`), like keepalived's vrrp_script: exit 0 = healthy. */
+  readonly command?: string;
+  /** HTTP probes only (the default stays set on command probes, unused). */
   readonly expectStatus: number;
   /** Lower-case hex md5 of the body, like keepalived's HTTP_GET digest. */
   readonly expectMd5?: string;

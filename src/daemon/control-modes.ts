@@ -108,3 +108,30 @@ export async function reloadRunningDaemon(opts: ControlModeOptions, io: ControlM
     }
   }
 }
+
+/**
+ * heartbeat -R [-C STATE]: Heartbeat's internal flag for the copy it execs
+ * of itself to restart with its resources kept. Run by hand, Heartbeat
+ * checks the configuration, then, since the running daemon is never the
+ * caller itself, answers "not running" or "already running" and starts
+ * nothing (heartbeat.c main(), WeAreRestarting). heartbeat-ts does the same:
+ * it never re-executes itself (`heartbeat -r` reloads in place).
+ */
+export async function answerRestartExec(opts: ControlModeOptions, io: ControlModeIo): Promise<number> {
+  const { formatProblem, hasErrors, loadClusterConfig } = await import('../config/index.js');
+  const { problems } = loadClusterConfig({ configDir: opts.configDir, localNode: opts.node });
+  if (hasErrors(problems)) {
+    for (const p of problems) io.stderr(`${formatProblem(p)}\n`);
+    io.stderr('Config errors: Heartbeat NOT restarted\n');
+    return LSB_EXIT_GENERIC;
+  }
+  const { running } = await readRunningDaemon(opts.runDir);
+  if (!running) {
+    io.stderr('ERROR: heartbeat is not running.\n');
+    return LSB_EXIT_NOTCONFIGED;
+  }
+  io.stderr(
+    `ERROR: Heartbeat already running [pid ${running.pid}]. (-R is Heartbeat's internal restart flag; to re-read the configuration use heartbeat -r)\n`,
+  );
+  return LSB_EXIT_GENERIC;
+}

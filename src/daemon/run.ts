@@ -11,10 +11,18 @@ import { LSB_EXIT_GENERIC, LSB_EXIT_NOTCONFIGED, type ControlModeIo } from './co
 
 export interface RunDaemonOptions extends DaemonPaths {
   readonly node: string;
+  /** Heartbeat's -d (once per -d): ha.cf's `debug` level is raised to at least this. */
+  readonly debugLevel?: number;
+  /** Heartbeat's -v: the configuration summary to log at start, line by line. */
+  readonly summarize?: (config: ClusterConfig) => string;
+  /** Heartbeat's -l (no realtime priority): nothing to change, said once in the log. */
+  readonly noRealtime?: boolean;
 }
 
 export async function runDaemon(opts: RunDaemonOptions, io: ControlModeIo): Promise<number> {
-  const { config, problems } = loadAndResolveConfig({ configDir: opts.configDir, localNode: opts.node });
+  const loaded = loadAndResolveConfig({ configDir: opts.configDir, localNode: opts.node });
+  const { problems } = loaded;
+  const config = loaded.config && withDebugLevel(loaded.config, opts.debugLevel ?? 0);
   if (!config || hasErrors(problems)) {
     for (const p of problems) io.stderr(`${formatProblem(p)}\n`);
     io.stderr('heartbeat: Configuration error, heartbeat not started. Fix the errors above (heartbeat --check shows them too).\n');
@@ -37,6 +45,14 @@ export async function runDaemon(opts: RunDaemonOptions, io: ControlModeIo): Prom
   process.on('uncaughtException', (err) => logger.crit(`internal error (a bug in heartbeat-ts; please report it): ${err.stack ?? String(err)}`));
   process.on('unhandledRejection', (err) => logger.error(`internal error (unhandled rejection): ${(err as Error)?.stack ?? String(err)}`));
 
+  if (opts.noRealtime) {
+    logger.info('-l (no realtime priority): heartbeat-ts never runs at realtime priority, so there is nothing to turn off');
+  }
+  if (opts.debugLevel) logger.info(`debug level ${config.haCf.debug} (-d given ${opts.debugLevel} time(s))`);
+  if (opts.summarize) {
+    for (const line of opts.summarize(config).split('\n')) if (line.trim() !== '') logger.info(`config: ${line}`);
+  }
+
   const daemon = new Daemon({ paths: opts, config, logger });
   try {
     await daemon.start();
@@ -53,6 +69,12 @@ export async function runDaemon(opts: RunDaemonOptions, io: ControlModeIo): Prom
   await logging.close();
   await lock.release();
   return code;
+}
+
+/** -d raises ha.cf's debug level, never lowers it (Heartbeat: ++debug_level per -d, on top of ha.cf's). */
+function withDebugLevel(config: ClusterConfig, level: number): ClusterConfig {
+  if (level <= config.haCf.debug) return config;
+  return { ...config, haCf: { ...config.haCf, debug: level } };
 }
 
 function createDaemonLogger(config: ClusterConfig) {

@@ -40,7 +40,13 @@ export const DEFAULT_MAX_BODY_BYTES = 1 << 20;
 export type ProbePhase = 'connect' | 'response' | 'body';
 
 type OutcomeBody =
-  | { readonly kind: 'ok'; readonly status: number }
+  /** Success: an HTTP status, or for a command probe status 0 and exitCode 0. */
+  | { readonly kind: 'ok'; readonly status: number; readonly exitCode?: 0 }
+  // Command probes (command-probe.ts):
+  | { readonly kind: 'exit'; readonly exitCode: number; readonly stderr: string }
+  | { readonly kind: 'signal'; readonly signal: string }
+  | { readonly kind: 'command-timeout'; readonly timeoutMs: number }
+  | { readonly kind: 'spawn'; readonly message: string }
   | { readonly kind: 'bad-status'; readonly status: number; readonly expected: number }
   | { readonly kind: 'body-mismatch'; readonly expectedMd5: string; readonly gotMd5: string }
   | { readonly kind: 'body-too-large'; readonly limit: number }
@@ -54,6 +60,7 @@ type OutcomeBody =
   | { readonly kind: 'other'; readonly phase: ProbePhase; readonly code?: string; readonly message: string };
 
 export type ProbeOutcome = OutcomeBody & { readonly durationMs: number };
+export type ProbeOutcomeBody = OutcomeBody;
 export type ProbeOutcomeKind = ProbeOutcome['kind'];
 
 const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NODATA', 'EAI_NONAME', 'EAI_ADDRFAMILY']);
@@ -171,7 +178,15 @@ export function describeOutcome(o: ProbeOutcome): string {
   const took = `${Math.round(o.durationMs)} ms`;
   switch (o.kind) {
     case 'ok':
-      return `HTTP ${o.status} in ${took}`;
+      return o.exitCode === 0 ? `exit status 0 in ${took}` : `HTTP ${o.status} in ${took}`;
+    case 'exit':
+      return `exit status ${o.exitCode} (${took})${o.stderr ? `: ${o.stderr}` : ''}`;
+    case 'signal':
+      return `the command was killed by ${o.signal} (${took})`;
+    case 'command-timeout':
+      return `still running after ${o.timeoutMs} ms: its process group was killed`;
+    case 'spawn':
+      return `could not run the command: ${o.message}`;
     case 'bad-status':
       return `HTTP status ${o.status}, expected ${o.expected} (${took})`;
     case 'body-mismatch':

@@ -20,12 +20,13 @@
 // supervisor, however many probes fail.
 //
 // Nothing here blocks: triggers only mark a probe due, probes are async HTTP
-// requests, at most `maxConcurrent` at once, and a probe never overlaps
+// requests or child processes (command probes), at most `maxConcurrent` at once, and a probe never overlaps
 // itself (a run due while the previous one is still queued or in flight is
 // skipped and counted).
 import type { ProbeAction, ProbeConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import { initialFallRise, stepFallRise, type FallRiseEvent, type FallRisePhase, type FallRiseState } from './fall-rise.js';
+import { runCommandProbe } from './command-probe.js';
 import { describeOutcome, runHttpProbe, type ProbeOutcome } from './http-probe.js';
 import { createLimiter } from './limiter.js';
 import { startCronTrigger, startIntervalTrigger, type ProbeTrigger } from './trigger.js';
@@ -225,12 +226,20 @@ export function createProbeSupervisor(options: ProbeSupervisorOptions): ProbeSup
     p.running = true;
     p.runs++;
     const epoch = epochOf(p);
+    const { command, url } = p.config;
     const run = limiter
-      .run(() => runHttpProbe(p.config, { signal: abort.signal, ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}) }))
+      .run(() =>
+        command !== undefined
+          ? runCommandProbe({ command, timeout: p.config.timeout })
+          : runHttpProbe(
+              { ...p.config, url: url ?? '' },
+              { signal: abort.signal, ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}) },
+            ),
+      )
       .then(
         (outcome) => finish(p, outcome, epoch),
         (err: unknown) => {
-          // runHttpProbe never rejects; this is a bug guard, so the probe is not stuck "running".
+          // Neither probe kind rejects; this is a bug guard, so the probe is not stuck "running".
           p.running = false;
           log.error(`probe ${p.config.name} crashed: ${err instanceof Error ? err.message : String(err)}`);
         },

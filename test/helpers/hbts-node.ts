@@ -45,6 +45,8 @@ export interface OurNodeOptions {
   readonly rootDir?: string;
   /** How long to wait for the control socket to answer (default 15 s). */
   readonly startTimeoutMs?: number;
+  /** Heartbeat flags put before the harness's own options (e.g. Debian's unit's `-f`). */
+  readonly flags?: readonly string[];
 }
 
 export interface CommandResult {
@@ -156,6 +158,7 @@ export async function startOurNode(host: LabHost, opts: OurNodeOptions): Promise
   }
   const args = [
     join(DIST_CLI, 'heartbeat.js'),
+    ...(opts.flags ?? []),
     '--config-dir', configDir,
     '--state-dir', stateDir,
     '--run-dir', runDir,

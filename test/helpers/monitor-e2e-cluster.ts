@@ -29,14 +29,15 @@ export interface ProbeSpec {
   readonly rise?: number;
   /** Default http://127.0.0.1/ (the node's own nginx, whoever holds the VIP). */
   readonly url?: string;
+  /** A command probe instead of the URL (`command = …`, exit status 0 = healthy). */
+  readonly command?: string;
 }
 
 /** probes.ini guarding `group` with one probe named `nginx`. */
 export function probesIniFor(group: string, p: ProbeSpec): string {
   return [
     '[nginx]',
-    `url = ${p.url ?? 'http://127.0.0.1/'}`,
-    'expect_status = 200',
+    ...(p.command !== undefined ? [`command = ${p.command}`] : [`url = ${p.url ?? 'http://127.0.0.1/'}`, 'expect_status = 200']),
     `interval = ${p.interval ?? '500ms'}`,
     `timeout = ${p.timeout ?? '400ms'}`,
     `fall = ${p.fall ?? 2}`,

@@ -9,7 +9,8 @@
 // - cl_status --json carries nodes, links, groups and why; the control
 //   socket is root-only.
 import { execa } from 'execa';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -187,6 +188,36 @@ describe('heartbeat daemon (single node)', () => {
     for (const line of n.readLog().split('\n').filter(Boolean)) expect(() => JSON.parse(line)).not.toThrow();
     await n.stop();
     expect((await n.exited).exitCode).toBe(0);
+  });
+
+  it("Heartbeat's own flags: `heartbeat -f -dd -v -l` (Debian's unit runs `heartbeat -f`) runs the daemon; -V prints the version", async () => {
+    // A resource script that records the HA_debug its environment carries (Heartbeat exports the -d level to scripts).
+    const scratch = mkdtempSync(join(tmpdir(), 'hbts-flags-'));
+    const seen = join(scratch, 'ha-debug-seen');
+    const script = join(scratch, 'DebugSeen');
+    writeFileSync(script, `#!/bin/sh\ncase "$1" in start) echo "HA_debug=$HA_debug" > ${seen};; stop) rm -f ${seen};; status) [ -f ${seen} ] && echo running || echo stopped;; esac\nexit 0\n`);
+    const n = await startOurNode(
+      lab.host('alpha'),
+      options({ flags: ['-f', '-dd', '-v', '-l'], haresources: `alpha IPaddr::${VIP}/24/eth0 DebugSeen`, resourceScripts: { DebugSeen: script } }),
+    );
+    started.push(n);
+    await waitFor('the VIP on alpha', 15_000, async () => ((await hasAddress(lab.host('alpha'), VIP)) ? true : undefined));
+    const log = n.readLog();
+    // -v: the configuration summary, as --check prints it; -dd: debug level 2; -l: one line saying it has no equivalent.
+    expect(log).toMatch(/config: heartbeat-ts configuration in .*, as node alpha \(from --node\):/);
+    expect(log).toMatch(/config:\s+groups\s+IPaddr::10\.91\.0\.100\/24\/eth0/);
+    expect(log).toMatch(/debug level 2 \(-d given 2 time\(s\)\)/);
+    expect(log.match(/-l \(no realtime priority\)/g)).toHaveLength(1);
+    await waitFor('the script started', 10_000, () => (existsSync(seen) ? true : undefined));
+    expect(readFileSync(seen, 'utf8')).toBe('HA_debug=2\n');
+    const v = await n.heartbeat('-V');
+    expect([v.exitCode, v.stdout]).toEqual([0, '3.0.6 (heartbeat-ts 0.1.0)']);
+    // -k still returns when the daemon is gone, flags or not.
+    const k = await n.heartbeat('-f', '-d', '-k');
+    expect(k.exitCode).toBe(0);
+    expect((await n.exited).exitCode).toBe(0);
+    expect(await hasAddress(lab.host('alpha'), VIP)).toBe(false);
+    rmSync(scratch, { recursive: true, force: true });
   });
 
   it('every executable answers --help with exit 0', async () => {

@@ -73,8 +73,49 @@ describe('heartbeat arguments', () => {
     expect(parseHeartbeatArgs(['--help'], env)).toEqual({ help: true });
   });
   it('refuses two modes and stray words', () => {
-    expect(() => parseHeartbeatArgs(['--check', '-k', '--node', 'a'], {})).toThrow('choose one of --check, -k, -s, -r (got 2)');
+    expect(() => parseHeartbeatArgs(['--check', '-k', '--node', 'a'], {})).toThrow('choose one of --check, -k, -s, -r, -R (got 2)');
     expect(() => parseHeartbeatArgs(['start', '--node', 'a'], {})).toThrow('unexpected argument "start"');
+  });
+
+  // Heartbeat 3.0.6's getopt string is "dDkMrRsvWlC:Vf" (Debian's build; heartbeat.c main()).
+  const plain = { debugLevel: 0, verbose: false, noRealtime: false };
+  it('takes every command line of Debian\'s heartbeat.service and /etc/init.d/heartbeat', () => {
+    // ExecStart=/usr/lib(exec)/heartbeat/heartbeat -f ; ExecStop=… -k ; the init script: no flag, -k, -s, -r.
+    expect(parseHeartbeatArgs(['-f', '--node', 'a'], {})).toEqual(expect.objectContaining({ mode: 'daemon', flags: plain }));
+    expect(parseHeartbeatArgs(['--node', 'a'], {})).toEqual(expect.objectContaining({ mode: 'daemon', flags: plain }));
+    for (const [flag, mode] of [['-k', 'kill'], ['-s', 'status'], ['-r', 'reload']] as const) {
+      expect(parseHeartbeatArgs([flag, '--node', 'a'], {})).toMatchObject({ mode });
+    }
+  });
+  it('-d counts (repeatable, bundled or not), -v and -l are daemon flags, -W alone changes nothing', () => {
+    expect(parseHeartbeatArgs(['-d', '--node', 'a'], {})).toMatchObject({ mode: 'daemon', flags: { ...plain, debugLevel: 1 } });
+    expect(parseHeartbeatArgs(['-ddd', '--node', 'a'], {})).toMatchObject({ flags: { debugLevel: 3 } });
+    expect(parseHeartbeatArgs(['-d', '-f', '-d', '--node', 'a'], {})).toMatchObject({ flags: { debugLevel: 2 } });
+    expect(parseHeartbeatArgs(['-fdvl', '--node', 'a'], {})).toMatchObject({
+      mode: 'daemon',
+      flags: { debugLevel: 1, verbose: true, noRealtime: true },
+    });
+    expect(parseHeartbeatArgs(['-W', '--node', 'a'], {})).toMatchObject({ mode: 'daemon', flags: plain });
+    // With a control mode the daemon flags are harmless too: `heartbeat -d -k` still just stops.
+    expect(parseHeartbeatArgs(['-d', '-k', '--node', 'a'], {})).toMatchObject({ mode: 'kill' });
+  });
+  it('-V prints the version and -D the defaults before anything else, as Heartbeat does', () => {
+    expect(parseHeartbeatArgs(['-V'], {})).toEqual({ help: false, mode: 'version' });
+    expect(parseHeartbeatArgs(['--version', '-k'], {})).toEqual({ help: false, mode: 'version' });
+    expect(parseHeartbeatArgs(['-D'], {})).toEqual({ help: false, mode: 'print-defaults', wiki: false });
+    expect(parseHeartbeatArgs(['-DW'], {})).toEqual({ help: false, mode: 'print-defaults', wiki: true });
+  });
+  it('-R [-C STATE] is its own mode; -C needs -R, -r and -R exclude each other, -M is refused with the reason', () => {
+    expect(parseHeartbeatArgs(['-R', '--node', 'a'], {})).toMatchObject({ mode: 'restart-exec' });
+    expect(parseHeartbeatArgs(['-R', '-C', 'local', '--node', 'a'], {})).toMatchObject({ mode: 'restart-exec' });
+    expect(() => parseHeartbeatArgs(['-C', 'all', '--node', 'a'], {})).toThrow(new UsageError('-C is only valid with -R'));
+    expect(() => parseHeartbeatArgs(['-R', '-C', 'mine', '--node', 'a'], {})).toThrow(/-C takes none, local, foreign, all .*not "mine"/);
+    expect(() => parseHeartbeatArgs(['-R', '-r', '--node', 'a'], {})).toThrow(new UsageError('-r is mutually exclusive with -R'));
+    expect(() => parseHeartbeatArgs(['-M', '--node', 'a'], {})).toThrow(/-M \(run without resource management.*not supported/);
+  });
+  it('still refuses what Heartbeat does not take', () => {
+    expect(() => parseHeartbeatArgs(['-x'], {})).toThrow(new UsageError('unknown option -x'));
+    expect(() => parseHeartbeatArgs(['-C'], {})).toThrow(UsageError);
   });
 });
 
@@ -128,7 +169,9 @@ describe('heartbeat --check report', () => {
     const dir = makeConfigDir({
       'ha.cf': VALID_HA_CF + 'ping 10.0.0.254\n',
       haresources: 'alpha IPaddr::10.0.0.100/24/eth0 nginx\nbravo 10.0.0.101 httpd\n',
-      'probes.ini': '[web]\nurl = http://127.0.0.1/\ninterval = 5\ngroup = IPaddr::10.0.0.100/24/eth0\n',
+      'probes.ini':
+        '[web]\nurl = http://127.0.0.1/\ninterval = 5\ngroup = IPaddr::10.0.0.100/24/eth0\n' +
+        '[alive]\ncommand = pidof nginx\ninterval = 2\nfall = 2\ngroup = IPaddr::10.0.0.100/24/eth0\n',
     });
     const io = capture();
     // The summary itself; resolving `nginx` and `httpd` to scripts is the daemon's loader (e2e check-cli).
@@ -146,6 +189,7 @@ describe('heartbeat --check report', () => {
         '  groups         IPaddr::10.0.0.100/24/eth0 nginx  (home: this node)',
         '                 10.0.0.101 httpd  (home: bravo)',
         '  probes         web: GET http://127.0.0.1/ every 5 s, 3 failures -> standby of group IPaddr::10.0.0.100/24/eth0',
+        '                 alive: runs "pidof nginx" every 2 s, 2 failures -> standby of group IPaddr::10.0.0.100/24/eth0',
         '  resources      timeouts start 120 s, stop 120 s, status 30 s; stop retried 10 x 1 s, then block',
         "  failover       a crashed peer's groups start here at most 10.25 s after its last heartbeat",
         "                 (deadtime 10 s + up to 250 ms: liveness is checked at each peer's deadline, at least every 250 ms),",

@@ -116,6 +116,50 @@ describe('parseProbes: good files', () => {
   });
 });
 
+describe('parseProbes: command probes (keepalived vrrp_script, "pidof nginx")', () => {
+  it('takes a command instead of a url, with the same schedule, timeout, fall, rise, group and action', () => {
+    const text = '[nginx-alive]\ncommand = pidof nginx\ninterval = 2\ntimeout = 1s\nfall = 2\nrise = 3\ngroup = nginx\n\n[script]\ncommand = "/usr/local/bin/check; echo done"\nschedule = */5 * * * * *\n';
+    const { probes, problems } = parseProbes(text, FILE, GROUPS);
+    expect(problems).toEqual([]);
+    expect(probes).toEqual([
+      { name: 'nginx-alive', line: 1, command: 'pidof nginx', expectStatus: 200, interval: 2000, timeout: 1000, fall: 2, rise: 3, group: 'nginx', action: 'standby' },
+      {
+        name: 'script',
+        line: 9,
+        command: '/usr/local/bin/check; echo done',
+        expectStatus: 200,
+        schedule: '*/5 * * * * *',
+        timeout: PROBE_DEFAULTS.timeout,
+        fall: 3,
+        rise: 2,
+        action: 'standby',
+      },
+    ]);
+  });
+
+  it.each([
+    [
+      'both url and command',
+      '[a]\nurl = http://x/\ncommand = true\ninterval = 1\n',
+      [`${FILE}:3: [a] sets both url (line 2) and command (line 3); a probe is one or the other`],
+    ],
+    [
+      'an HTTP-only key on a command probe',
+      '[a]\ncommand = true\nexpect_status = 204\nexpect_md5 = 0123456789abcdef0123456789abcdef\ninterval = 1\n',
+      [
+        `${FILE}:3: expect_status is for url probes; [a] runs a command, whose success is exit status 0`,
+        `${FILE}:4: expect_md5 is for url probes; [a] runs a command, whose success is exit status 0`,
+      ],
+    ],
+    ['an empty command', '[a]\ncommand =\ninterval = 1\n', [`${FILE}:2: command in [a] has no value`]],
+    ['a command with a control character', '[a]\ncommand = true\u0007\ninterval = 1\n', [`${FILE}:2: command "true\u0007" contains a control character`]],
+    ['the timeout not below the interval', '[a]\ncommand = true\ninterval = 1\ntimeout = 1\n', [`${FILE}:4: timeout 1s must be shorter than interval 1s in [a], so that a probe ends before the next one is due`]],
+  ])('%s', (_name, text, expected) => {
+    expect(formatted(text)).toEqual(expected);
+    expect(parseProbes(text, FILE, GROUPS).probes).toEqual([]);
+  });
+});
+
 describe('parseProbeTime: Heartbeat times plus an s suffix', () => {
   it.each([
     ['2', 2000],
@@ -161,7 +205,7 @@ describe('parseProbes: broken files, each problem at FILE:LINE', () => {
       'unknown key',
       '[a]\nurl = http://x/\ninterval = 1\nretries = 3\n',
       [
-        `${FILE}:4: unknown key "retries" in [a]; known keys: url, expect_status, expect_md5, schedule, interval, timeout, fall, rise, group, action`,
+        `${FILE}:4: unknown key "retries" in [a]; known keys: url, command, expect_status, expect_md5, schedule, interval, timeout, fall, rise, group, action`,
       ],
     ],
     [
@@ -197,7 +241,7 @@ describe('parseProbes: broken files, each problem at FILE:LINE', () => {
       'missing url and timing',
       '[a]\nfall = 2\n',
       [
-        `${FILE}:1: [a] needs a url (url = http://127.0.0.1/)`,
+        `${FILE}:1: [a] needs a url (url = http://127.0.0.1/) or a command (command = pidof nginx)`,
         `${FILE}:1: [a] needs a schedule (cron, e.g. */5 * * * * *) or an interval (e.g. 500ms)`,
       ],
     ],

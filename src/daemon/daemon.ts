@@ -180,6 +180,7 @@ export class Daemon {
       this.journal.add({ kind: 'node-up', node: e.node, text: `${e.nodeType === 'ping' ? 'ping node' : 'node'} ${e.node} is back (${e.status})` });
     });
     node.on('linkStatus', (e) => {
+      if (e.node === this.config.localNode) return;
       this.journal.add({ kind: e.status === 'up' ? 'link-up' : 'link-dead', node: e.node, text: `link ${e.node}:${e.link} ${e.status}` });
     });
     node.on('peerRestarted', (e) => this.journal.add({ kind: 'peer-restart', node: e.node, text: `heartbeat restarted on ${e.node} (generation ${e.generation})` }));

@@ -10,6 +10,7 @@ import { createLab, type Lab } from '../../helpers/netns.js';
 import { FAILOVER_LAB_HOSTS, VIP_ALPHA, startOurFailoverPair, type OurFailoverPair } from '../../helpers/failover-pair.js';
 import { OBSERVE_PORT, httpGet, parseExposition, promtoolCheck, sample, statusSchemaErrors } from '../../helpers/observe-http.js';
 import type { DaemonStatus } from '../../../src/control/index.js';
+import { labHaCf, startOurNode } from '../../helpers/hbts-node.js';
 
 const GROUP = `IPaddr::${VIP_ALPHA}/24/eth0`;
 const TAKEOVER = 'heartbeat_ts_takeovers_total{reason="peer_dead"}';
@@ -145,5 +146,23 @@ describe('HTTP listener: /metrics, /status.json, / on a failover pair', () => {
     expect(takeover).toMatchObject({ reason: 'peer_dead', node: 'alpha', groups: [GROUP] });
     expect(takeover!.durationMs).toBeGreaterThan(0);
     expect(kinds.indexOf('node-dead')).toBeLessThan(kinds.indexOf('takeover'));
+  });
+
+  it('a listen address the node cannot use stops the start before any heartbeat, naming [http] listen', async () => {
+    const client = lab!.host('client');
+    const failed = await startOurNode(client, {
+      nodeName: 'client',
+      haCf: labHaCf({ nodes: ['client', 'other'] }),
+      haresources: '',
+      authkeys: 'auth 1\n1 sha1 observe-test-key\n',
+      // Not an address of the client's namespace.
+      heartbeatTsIni: '[http]\nlisten = 10.77.0.222:9644\n',
+      startTimeoutMs: 20_000,
+    }).catch((e: unknown) => e as Error);
+    expect(failed).toBeInstanceOf(Error);
+    const text = (failed as Error).message;
+    expect(text).toMatch(/exited during start-up \(code 1\)/);
+    expect(text).toMatch(/cannot listen on 10\.77\.0\.222:9644 \(\[http\] listen in heartbeat-ts\.ini\): no such address on this host/);
+    expect(text).not.toMatch(/heartbeat-ts running on node client/);
   });
 });

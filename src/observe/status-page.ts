@@ -22,7 +22,7 @@ table{width:100%;border-collapse:collapse}th,td{text-align:left;padding:6px 8px;
 th{font-weight:600;color:var(--dim);font-size:12px;border-top:0}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;background:#eef0f3;color:var(--ink)}
 .ok{background:var(--okbg);color:var(--ok)}.bad{background:var(--badbg);color:var(--bad)}.warn{background:var(--warnbg);color:var(--warn)}.info{background:var(--infobg);color:var(--info)}
-.dim{color:var(--dim)}.why{color:var(--dim);font-size:13px}.mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:13px}
+.dim{color:var(--dim)}.nowrap{white-space:nowrap}.why{color:var(--dim);font-size:13px}.mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:13px}
 .links span{margin-right:6px}.empty{color:var(--dim);font-style:italic}
 ol#timeline{list-style:none;margin:0;padding:0;max-height:420px;overflow:auto}
 ol#timeline li{display:grid;grid-template-columns:90px 110px 1fr auto;gap:10px;padding:6px 4px;border-top:1px solid var(--line);align-items:baseline}
@@ -79,8 +79,8 @@ function renderProbes(s) {
     el("td", { class: "dim mono" }, p.group === null ? "(node)" : p.group),
     el("td", {}, badge(p.state, tone(p.state))),
     el("td", {}, p.lastOutcome === null ? el("span", { class: "empty" }, "no result yet") : p.lastOutcome),
-    el("td", { class: "dim" }, p.runs + " runs, " + p.failures + " failing in a row"),
-    el("td", { class: "dim" }, p.lastResultAt === null ? "" : ago(Date.now() - p.lastResultAt)))), "no application probes configured");
+    el("td", { class: "dim nowrap" }, p.runs + " run" + (p.runs === 1 ? "" : "s") + (p.failures > 0 ? ", " + p.failures + " failed in a row" : "")),
+    el("td", { class: "dim nowrap" }, p.lastResultAt === null ? "" : ago(Date.now() - p.lastResultAt)))), "no application probes configured");
 }
 const EVENT_TONE = { takeover: "warn", failback: "info", standby: "info", release: "info", acquire: "ok", "group-failed": "bad", "node-dead": "bad", "node-up": "ok", "link-dead": "bad", "link-up": "ok", partition: "bad", "peer-restart": "warn", "probe-failed": "bad", "probe-recovered": "ok", "probe-release": "bad", "probe-eligible": "ok", shutdown: "warn", "daemon-start": "" };
 function renderTimeline(s) {
@@ -128,7 +128,7 @@ export const STATUS_PAGE_HTML = `<!doctype html>
 <header><h1>heartbeat-ts · <span id="node">…</span></h1><span class="meta" id="meta">loading…</span><span id="conn">connecting…</span></header>
 <main>
 <section><h2>Nodes</h2><table><thead><tr><th>Node</th><th>Type</th><th>Status</th><th>Links</th><th>Last heard</th></tr></thead><tbody id="nodes"></tbody></table></section>
-<section><h2>Application probes</h2><table><thead><tr><th>Probe</th><th>Group</th><th>State</th><th>Last result</th><th>Runs</th><th></th></tr></thead><tbody id="probes"></tbody></table></section>
+<section><h2>Application probes</h2><table><thead><tr><th>Probe</th><th>Group</th><th>State</th><th>Last result</th><th>Runs</th><th>When</th></tr></thead><tbody id="probes"></tbody></table></section>
 <section class="wide"><h2>Resource groups</h2><table><thead><tr><th>Group</th><th>Runs on</th><th>Home</th><th>Here</th><th>Why</th></tr></thead><tbody id="groups"></tbody></table></section>
 <section class="wide"><h2>Recent events</h2><ol id="timeline"></ol></section>
 </main>

@@ -73,6 +73,8 @@ export interface OurPairOptions {
   readonly startupFallbackDelay?: string;
   /** heartbeat-ts.ini `[log] format` (json gives ms timestamps, for the demo's timeline). */
   readonly logFormat?: 'text' | 'json';
+  /** probes.ini for a node. */
+  readonly probesIni?: (node: string) => string;
   /** More heartbeat-ts.ini text for a node (e.g. an `[http]` section), appended to what the other options give. */
   readonly extraIni?: (node: string) => string;
   /** Run the exclusivity watcher (default true). */
@@ -277,6 +279,7 @@ export async function startOurFailoverPair(lab: Lab, opts: OurPairOptions = {}):
       ? { heartbeatTsIni: `${opts.logFormat === 'json' ? '[log]\nformat = json\n' : ''}${opts.extraIni?.(n) ?? ''}` }
       : {}),
     ...(opts.startupFallbackDelay === undefined ? {} : { startupFallbackDelay: opts.startupFallbackDelay }),
+    ...(opts.probesIni ? { probesIni: opts.probesIni(n) } : {}),
     nginx: web === undefined,
     resourceScripts: {
       ...(opts.recorder ? { FailoverRecorder: recorderFile } : {}),

@@ -13,13 +13,18 @@ import type { DaemonStatus } from '../../../src/control/index.js';
 import { labHaCf, startOurNode } from '../../helpers/hbts-node.js';
 
 const GROUP = `IPaddr::${VIP_ALPHA}/24/eth0`;
+
+/** A probe of nginx on the group, so that probe results show; fall is high so it never moves the group. */
+const PROBES_INI = `[nginx]\nurl = http://127.0.0.1/\nexpect_status = 200\ninterval = 1\ntimeout = 900ms\nfall = 1000\nrise = 1\ngroup = ${GROUP}\naction = standby\n`;
 const TAKEOVER = 'heartbeat_ts_takeovers_total{reason="peer_dead"}';
 const held = (node: string): string => `heartbeat_ts_group_held{group="${GROUP}",node="${node}"}`;
+
+const VOLATILE = ['lastHeardMsAgo', 'lastSeq', 'eventLoopLagMs', 'lastResultAt', 'lastOutcome', 'runs', 'successes', 'failures'];
 
 /** Fields that change between two reads of the same daemon. */
 function stable(status: DaemonStatus): unknown {
   return JSON.parse(JSON.stringify(status), (key: string, value: unknown) =>
-    key === 'lastHeardMsAgo' || key === 'lastSeq' || key === 'eventLoopLagMs' || key === 'lastResultAt' ? undefined : value,
+    VOLATILE.includes(key) ? undefined : value,
   );
 }
 
@@ -34,6 +39,7 @@ describe('HTTP listener: /metrics, /status.json, / on a failover pair', () => {
       deadtimeMs: 1000,
       startupFallbackDelay: '2',
       autoFailback: 'on',
+      probesIni: () => PROBES_INI,
       extraIni: () => `[http]\nlisten = 127.0.0.1:${OBSERVE_PORT}\n`,
     });
   });
@@ -95,7 +101,8 @@ describe('HTTP listener: /metrics, /status.json, / on a failover pair', () => {
       expect(fromHttp.schemaVersion).toBe('1.0.0');
       expect(stable(fromHttp)).toEqual(stable(fromCli));
       // Same bytes apart from the values that move between two reads: same formatting.
-      const mask = (text: string): string => text.replace(/"(lastHeardMsAgo|lastSeq|p99|max|lastResultAt)": [\d.]+/g, '"$1": N');
+      const mask = (text: string): string =>
+        text.replace(/"(lastHeardMsAgo|lastSeq|p99|max|lastResultAt|runs|successes|failures)": [\d.]+/g, '"$1": N').replace(/"lastOutcome": (?:"[^"]*"|null)/g, '"lastOutcome": S');
       expect(mask(http.body)).toBe(mask(cli.stdout.endsWith('\n') ? cli.stdout : `${cli.stdout}\n`));
       expect(fromHttp.events.map((e) => e.kind)).toContain('daemon-start');
     }
@@ -135,6 +142,17 @@ describe('HTTP listener: /metrics, /status.json, / on a failover pair', () => {
     expect(sample(after, 'heartbeat_ts_group_operation_duration_seconds_count{op="start"}')).toBe(starts + 1);
     expect(sample(after, 'heartbeat_ts_last_move_duration_seconds{kind="takeover"}')).toBeGreaterThan(0);
     for (const other of ['peer_shutdown', 'standby', 'ip_request']) expect(sample(after, `heartbeat_ts_takeovers_total{reason="${other}"}`)).toBe(0);
+    // bravo's probe runs now that it holds the group: results and latency show.
+    const probeDeadline = Date.now() + 20_000;
+    let probed = after;
+    while (Date.now() < probeDeadline) {
+      probed = (await metricsOf('bravo')).samples;
+      if ((probed.get('heartbeat_ts_probe_results_total{probe="nginx",result="ok"}') ?? 0) >= 1) break;
+      await delay(200);
+    }
+    expect(sample(probed, 'heartbeat_ts_probe_results_total{probe="nginx",result="ok"}')).toBeGreaterThanOrEqual(1);
+    expect(sample(probed, `heartbeat_ts_probe_up{probe="nginx",group="${GROUP}"}`)).toBe(1);
+    expect(sample(probed, 'heartbeat_ts_probe_duration_seconds_count{probe="nginx"}')).toBeGreaterThanOrEqual(1);
     const check = await promtoolCheck((await metricsOf('bravo')).text);
     expect(check.exitCode, check.output).toBe(0);
 

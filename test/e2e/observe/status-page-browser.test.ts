@@ -15,6 +15,9 @@ import { OBSERVE_PORT } from '../../helpers/observe-http.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const GROUP = `IPaddr::${VIP_ALPHA}/24/eth0`;
+
+/** A probe of nginx on the group, so that probe results show; fall is high so it never moves the group. */
+const PROBES_INI = `[nginx]\nurl = http://127.0.0.1/\nexpect_status = 200\ninterval = 1\ntimeout = 900ms\nfall = 1000\nrise = 1\ngroup = ${GROUP}\naction = standby\n`;
 const BRAVO_IP = FAILOVER_LAB_HOSTS[1].ip;
 const CHROMIUM_ARGS = [
   '--headless',
@@ -41,6 +44,7 @@ describe('status page in headless Chromium during a failover', () => {
       deadtimeMs: 1000,
       startupFallbackDelay: '2',
       autoFailback: 'on',
+      probesIni: () => PROBES_INI,
       // On the lab addresses, so that the client's browser reaches them.
       extraIni: (node) => `[http]\nlisten = ${FAILOVER_LAB_HOSTS.find((h) => h.name === node)!.ip}:${OBSERVE_PORT}\n`,
     });
@@ -91,6 +95,8 @@ describe('status page in headless Chromium during a failover', () => {
     expect(takeover).toMatch(/\d+\.\d\d s$/);
     expect(await page.isVisible('#timeline li[data-kind="node-dead"]')).toBe(true);
     expect(await page.getAttribute('#conn', 'class')).toBe('');
+    // bravo's probe of nginx runs now that it holds the group.
+    await page.waitForSelector('tr[data-probe="nginx"]:has-text("HTTP 200")', { timeout: 30_000 });
 
     const shot = join(tmpdir(), `heartbeat-ts-status-page-${process.pid}.png`);
     await page.screenshot({ path: shot, fullPage: true });

@@ -10,6 +10,7 @@ const BENCHES: Readonly<Record<string, () => Promise<BenchModule>>> = {
   codec: () => import('./codec.js'),
   failover: () => import('./failover.js'),
   resources: () => import('./resources.js'),
+  observe: () => import('./observe.js'),
 };
 
 async function main(): Promise<void> {

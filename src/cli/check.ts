@@ -150,6 +150,11 @@ export function formatSummary(config: ClusterConfig, common: CommonOptions): str
     'resources',
     `timeouts start ${ms(r.startTimeout)}, stop ${ms(r.stopTimeout)}, status ${ms(r.statusTimeout)}; stop retried ${r.stopRetries} x ${ms(r.stopRetryInterval)}, then ${r.onStopFailure}`,
   );
+  const listen = options.http.listen;
+  if (listen) {
+    const where = listen.host.includes(':') ? `[${listen.host}]:${listen.port}` : `${listen.host}:${listen.port}`;
+    row('http', `http://${where}/metrics (Prometheus), /status.json and the status page at /`);
+  }
   const detection = haCf.deadtime + LIVENESS_CHECK_INTERVAL_MS;
   row(
     'failover',

@@ -3,7 +3,7 @@
 // codes are the real tool's (spec §11; cluster-glue's cl_status.c): 0 ok,
 // 1 "normal failure" (node dead, heartbeat stopped, link down …), 11 bad
 // sub-command or parameters, 13 unknown error.
-import type { DaemonStatus, NodeView } from '../control/index.js';
+import { formatStatusJson, type DaemonStatus, type NodeView } from '../control/index.js';
 
 export const EXIT_OK = 0;
 export const EXIT_NORMAL_FAIL = 1;
@@ -199,7 +199,7 @@ export function runClStatus(inv: ClStatusInvocation, status: DaemonStatus | unde
   if (inv.kind === 'help') return out(CL_STATUS_HELP);
   if (inv.kind === 'json') {
     if (!status) return err(`cl_status: ${unreachable ?? 'heartbeat is not running'}`, EXIT_NORMAL_FAIL);
-    return out(`${JSON.stringify(status, null, 2)}\n`);
+    return out(formatStatusJson(status));
   }
   const sub = inv.subcommand!;
   const human = inv.flags.has('m');

@@ -16,10 +16,15 @@
 //                ARP request and an ARP reply. (The older IPaddr agent uses 10
 //                and 500 ms.)
 //   [log]        format = text | json (text)
+//   [http]       listen = ADDRESS:PORT (unset: no HTTP listener) — /metrics
+//                (Prometheus), /status.json and the status page. An IP
+//                literal: 127.0.0.1:9644, [::1]:9644; never a public address
+//                unless the admin writes one (there is no authentication).
 //
 // Times are written as in ha.cf (a bare number is seconds, `ms`, `us`) and,
 // as in probes.ini, with an `s` suffix too (`2s`).
-import type { ConfigProblem, ExtensionOptions, Millis, StopFailurePolicy } from './types.js';
+import { isIP } from 'node:net';
+import type { ConfigProblem, ExtensionOptions, HttpListen, Millis, StopFailurePolicy } from './types.js';
 import { ProblemList, sortByLine } from './problems.js';
 import { scanIni, type IniEntry } from './ini-lines.js';
 import { parseInteger, parseTime, suggest, type Parsed } from './values.js';
@@ -41,6 +46,7 @@ export const EXTENSION_DEFAULTS = {
   },
   arp: { count: 5, interval: 200, mode: 'both' },
   log: { format: 'text' },
+  http: { listen: null },
 } as const satisfies Omit<ExtensionOptions, 'file'>;
 
 export function defaultExtensionOptions(file: string): ExtensionOptions {
@@ -49,6 +55,7 @@ export function defaultExtensionOptions(file: string): ExtensionOptions {
     resources: { ...EXTENSION_DEFAULTS.resources },
     arp: { ...EXTENSION_DEFAULTS.arp },
     log: { ...EXTENSION_DEFAULTS.log },
+    http: { listen: null },
   };
 }
 
@@ -56,6 +63,23 @@ export function defaultExtensionOptions(file: string): ExtensionOptions {
 export function parseExtensionTime(text: string): Parsed<Millis> {
   const seconds = /^(\d+(?:\.\d*)?|\.\d+)s$/i.exec(text);
   return parseTime(seconds ? seconds[1]! : text);
+}
+
+/** `ADDRESS:PORT` with an IP literal: `127.0.0.1:9644`, `[::1]:9644`. */
+export function parseListenAddress(text: string): Parsed<HttpListen> {
+  const m = /^(?:\[([^\]]*)\]|([^:[\]]*)):(\d{1,5})$/.exec(text);
+  if (!m) return { ok: false, reason: `"${text}" is not ADDRESS:PORT (e.g. 127.0.0.1:9644, or [::1]:9644 for IPv6)` };
+  const host = m[1] ?? m[2] ?? '';
+  const port = Number(m[3]);
+  if (m[1] !== undefined ? isIP(host) !== 6 : isIP(host) !== 4) {
+    return { ok: false, reason: `"${host}" is not an IP address${m[1] === undefined ? ' (IPv4, or an IPv6 address in brackets)' : ' (IPv6)'}; write e.g. 127.0.0.1:9644` };
+  }
+  if (port < 1 || port > 65535) return { ok: false, reason: `port ${m[3]} is out of range 1..65535` };
+  return { ok: true, value: { host, port } };
+}
+
+function isLoopback(host: string): boolean {
+  return host === '::1' || /^127\./.test(host);
 }
 
 type Apply = (value: string, options: Mutable<ExtensionOptions>) => string | undefined;
@@ -107,6 +131,14 @@ const SECTIONS: Readonly<Record<string, Readonly<Record<string, Apply>>>> = {
   log: {
     format: choice(['text', 'json'] as const, (o, v) => void (o.log.format = v)),
   },
+  http: {
+    listen: (value, o) => {
+      const parsed = parseListenAddress(value);
+      if (!parsed.ok) return parsed.reason;
+      o.http.listen = parsed.value;
+      return undefined;
+    },
+  },
 };
 
 export interface ExtensionOptionsParseResult {
@@ -118,7 +150,8 @@ export interface ExtensionOptionsParseResult {
 export function parseExtensionOptions(text: string, file: string): ExtensionOptionsParseResult {
   const problems = new ProblemList(file);
   const options = defaultExtensionOptions(file) as Mutable<ExtensionOptions>;
-  for (const section of scanIni(text, problems)) {
+  const sections = scanIni(text, problems);
+  for (const section of sections) {
     const keys = SECTIONS[section.name];
     if (!keys) {
       const near = suggest(section.name, Object.keys(SECTIONS));
@@ -133,6 +166,14 @@ export function parseExtensionOptions(text: string, file: string): ExtensionOpti
   }
   if (options.arp.count > 1 && options.arp.interval === 0) {
     problems.warning(0, 'arp interval is 0: all gratuitous ARPs leave at once; switches may drop some (resource-agents uses 200ms)');
+  }
+  const listen = options.http.listen;
+  if (listen && !isLoopback(listen.host)) {
+    const entry = sections.filter((sec) => sec.name === 'http').flatMap((sec) => sec.entries).filter((e) => e.key === 'listen').pop();
+    problems.warning(
+      entry?.line ?? 0,
+      `http listen ${listen.host}:${listen.port} is not a loopback address: /metrics, /status.json and the status page have no authentication; anyone who can reach it sees the cluster's state`,
+    );
   }
   return { value: options, problems: sortByLine(problems.items) };
 }

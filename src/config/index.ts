@@ -14,6 +14,7 @@ export {
   parseExtensionOptions,
   defaultExtensionOptions,
   parseExtensionTime,
+  parseListenAddress,
   EXTENSION_DEFAULTS,
   EXTENSION_FILE_NAME,
 } from './extension-options.js';

@@ -204,6 +204,16 @@ export interface ExtensionOptions {
   readonly log: {
     readonly format: 'text' | 'json';
   };
+  readonly http: {
+    /** `[http] listen = ADDRESS:PORT`: where /metrics, /status.json and the status page are served; null = off. */
+    readonly listen: HttpListen | null;
+  };
+}
+
+/** An IP literal (IPv4, or IPv6 written in brackets in the file) and a TCP port. */
+export interface HttpListen {
+  readonly host: string;
+  readonly port: number;
 }
 
 export interface ClusterConfig {

@@ -3,4 +3,5 @@ export type { ControlRequest, ControlResponse, ResourceScope } from './protocol.
 export { requestDaemon, DaemonUnreachableError } from './client.js';
 export { startControlServer } from './server.js';
 export type { ControlHandler, ControlServer } from './server.js';
-export type { DaemonStatus, GroupView, LinkView, NodeStatusValue, NodeView } from './status.js';
+export { STATUS_SCHEMA_VERSION, formatStatusJson } from './status.js';
+export type { DaemonStatus, GroupView, LinkView, NodeStatusValue, NodeView, StatusEvent, StatusEventKind } from './status.js';

@@ -1,6 +1,53 @@
 // The daemon's view of the cluster, as answered to `status` on the control
 // socket. cl_status, heartbeat -s and cl_status --json read it; it is the
 // machine form (stable field names; add fields, never rename).
+//
+// `schemaVersion` versions this shape (schema/status.schema.json describes
+// it): an added field bumps the minor version, a changed or removed one the
+// major version.
+
+export const STATUS_SCHEMA_VERSION = '1.0.0';
+
+/** What `cl_status --json` prints and `/status.json` serves: the same bytes for the same status. */
+export function formatStatusJson(status: DaemonStatus): string {
+  return `${JSON.stringify(status, null, 2)}\n`;
+}
+
+export type StatusEventKind =
+  | 'daemon-start'
+  | 'takeover'
+  | 'failback'
+  | 'standby'
+  | 'release'
+  | 'acquire'
+  | 'group-failed'
+  | 'node-dead'
+  | 'node-up'
+  | 'link-dead'
+  | 'link-up'
+  | 'partition'
+  | 'peer-restart'
+  | 'probe-failed'
+  | 'probe-recovered'
+  | 'probe-release'
+  | 'probe-eligible'
+  | 'shutdown';
+
+/** One entry of the recent-events timeline (a bounded ring buffer in the daemon). */
+export interface StatusEvent {
+  /** ISO 8601 time the event ended (for a move: when its last group operation finished). */
+  readonly at: string;
+  readonly kind: StatusEventKind;
+  /** A sentence for a person. */
+  readonly text: string;
+  /** The node the event is about (a peer that died, the node groups came from or went to). */
+  readonly node?: string;
+  readonly groups?: readonly string[];
+  /** A fixed word (the metrics' `reason` label), for moves. */
+  readonly reason?: string;
+  /** How long a move took (first group operation started → last one finished), ms. */
+  readonly durationMs?: number;
+}
 
 /** Heartbeat's node states (spec §8.2); a peer may report other words, kept as sent. */
 export type NodeStatusValue = 'init' | 'up' | 'active' | 'dead' | 'ping' | (string & {});
@@ -45,6 +92,8 @@ export interface GroupView {
 }
 
 export interface DaemonStatus {
+  /** The version of this shape (STATUS_SCHEMA_VERSION), semver. */
+  readonly schemaVersion: string;
   readonly version: string;
   readonly node: string;
   readonly pid: number;
@@ -86,4 +135,6 @@ export interface DaemonStatus {
   readonly badPackets: number;
   /** Event-loop lag figures, ms (p99 over the last minute, and max). */
   readonly eventLoopLagMs: { readonly p99: number; readonly max: number };
+  /** Recent events, oldest first (takeovers with their durations, standbys, dead nodes, partitions, probe failures). */
+  readonly events: readonly StatusEvent[];
 }

@@ -14,7 +14,8 @@ import { startControlServer, type ControlRequest, type ControlResponse, type Con
 import type { DaemonStatus } from '../control/index.js';
 import { HeartbeatNode, messageOf, type HbMessage } from '../heartbeat/index.js';
 import type { Logger } from '../log/index.js';
-import { createProbeSupervisor, type ProbeSupervisor } from '../monitor/index.js';
+import { createProbeSupervisor, describeOutcome, type ProbeRunReport, type ProbeSupervisor } from '../monitor/index.js';
+import { EventJournal, loadObserveHttp, MoveTracker, type DaemonMetrics, type GroupOpResult, type Move, type ObserveServer } from '../observe/index.js';
 import {
   applyStopFailurePolicy,
   createManager,
@@ -33,7 +34,7 @@ import {
 } from '../resources/index.js';
 import { loadAndResolveConfig } from './load-config.js';
 import { baseScriptEnvironment, messageScriptEnvironment, type DaemonPaths } from './script-environment.js';
-import { buildDaemonStatus } from './status-view.js';
+import { buildDaemonStatus, HEARTBEAT_TS_VERSION } from './status-view.js';
 
 export interface DaemonOptions {
   readonly paths: DaemonPaths;
@@ -86,6 +87,13 @@ export class Daemon {
   /** Resolves with the exit code once the daemon has stopped. */
   readonly exited: Promise<number> = new Promise((resolve) => (this.resolveExit = resolve));
   private readonly signalHandlers: Array<[NodeJS.Signals, () => void]> = [];
+  /** The recent-events timeline (cl_status --json `events`, the status page). */
+  private readonly journal = new EventJournal();
+  private readonly moves: MoveTracker;
+  private metrics: DaemonMetrics | undefined;
+  private http: ObserveServer | undefined;
+  /** Probes whose last counted result failed: a failure is journaled once, not at every run. */
+  private readonly failingProbes = new Set<string>();
 
   constructor(options: DaemonOptions) {
     this.config = options.config;
@@ -111,6 +119,8 @@ export class Daemon {
       failedStartStandbyDelay: config.options.resources.failedStartStandbyDelay,
       timers: { rqstDelay: config.options.resources.startupFallbackDelay },
     });
+    const homes = new Map(config.haResources.groups.map((g) => [g.key, g.node]));
+    this.moves = new MoveTracker(config.localNode, (key) => homes.get(key));
   }
 
   private now(): number {
@@ -126,6 +136,9 @@ export class Daemon {
       `heartbeat-ts starting on node ${cfg.localNode}: config ${this.paths.configDir}, state ${this.paths.stateDir}, run ${this.paths.runDir}`,
     );
     for (const w of cfg.warnings) this.log.warn(formatProblem(w).replace(/\n/g, ' '));
+    // Before any heartbeat goes out: a listen address that cannot be used stops the start here.
+    await this.startHttp();
+    this.journal.add({ kind: 'daemon-start', text: `heartbeat-ts started on ${cfg.localNode} (pid ${process.pid})`, node: cfg.localNode });
     this.wireHeartbeatEvents();
     this.dispatch({ type: 'start', now: this.now() });
 
@@ -158,9 +171,22 @@ export class Daemon {
       if (status !== undefined) this.dispatch({ type: 'peer-status', now: this.now(), peer: e.node, status });
     });
     node.on('peerDead', (e) => {
+      this.journal.add({ kind: 'node-dead', node: e.node, text: `${e.nodeType === 'ping' ? 'ping node' : 'node'} ${e.node} is dead` });
       if (e.nodeType !== 'normal') return;
       this.dispatch({ type: 'peer-dead', now: this.now(), peer: e.node });
     });
+    node.on('nodeStatus', (e) => {
+      if (e.isLocal || e.previous !== 'dead' || e.status === 'dead') return;
+      this.journal.add({ kind: 'node-up', node: e.node, text: `${e.nodeType === 'ping' ? 'ping node' : 'node'} ${e.node} is back (${e.status})` });
+    });
+    node.on('linkStatus', (e) => {
+      if (e.node === this.config.localNode) return;
+      this.journal.add({ kind: e.status === 'up' ? 'link-up' : 'link-dead', node: e.node, text: `link ${e.node}:${e.link} ${e.status}` });
+    });
+    node.on('peerRestarted', (e) => this.journal.add({ kind: 'peer-restart', node: e.node, text: `heartbeat restarted on ${e.node} (generation ${e.generation})` }));
+    node.on('peerReturnedAfterPartition', (e) =>
+      this.journal.add({ kind: 'partition', node: e.node, text: `${e.node} returns after a partition: both nodes may have held the same groups` }),
+    );
     node.on('peerRestarted', (e) => this.dispatch({ type: 'peer-restarted', now: this.now(), peer: e.node }));
     node.on('peerReturnedAfterPartition', (e) => this.dispatch({ type: 'peer-returned', now: this.now(), peer: e.node }));
     node.on('message', (e) => {
@@ -215,6 +241,8 @@ export class Daemon {
         }
         this.state = result.state;
         for (const command of result.commands) this.execute(command);
+        const move = this.moves.settle(this.state.running?.activity, this.now());
+        if (move) this.recordMove(move);
       }
     } finally {
       this.draining = false;
@@ -250,9 +278,11 @@ export class Daemon {
         this.rscLog[command.level](command.text);
         return;
       case 'start-group':
+        this.moves.operationStarted(this.state.running?.activity, this.now());
         void this.startGroup(command.key);
         return;
       case 'stop-group':
+        this.moves.operationStarted(this.state.running?.activity, this.now());
         void this.stopGroup(command.key);
         return;
       case 'reannounce-group':
@@ -298,10 +328,12 @@ export class Daemon {
     try {
       result = await this.runner.start(key, { env: this.operationEnv() });
     } catch (err) {
+      this.recordGroupOperation({ key, op: 'start', ok: false, durationMs: 0 });
       this.rscLog.error(`Resource group ${key}: start could not run: ${(err as Error).message}`);
       this.dispatch({ type: 'group-result', now: this.now(), key, op: 'start', ok: false, resource: key, reason: (err as Error).message });
       return;
     }
+    this.recordGroupOperation({ key, op: 'start', ok: result.outcome === 'started', durationMs: result.durationMs });
     if (result.outcome === 'started') {
       this.rscLog.info(`Resource group ${key}: started in ${Math.round(result.durationMs)} ms`);
       this.dispatch({ type: 'group-result', now: this.now(), key, op: 'start', ok: true });
@@ -321,10 +353,12 @@ export class Daemon {
     try {
       result = await this.runner.stop(key, { env: this.operationEnv() });
     } catch (err) {
+      this.recordGroupOperation({ key, op: 'stop', ok: false, durationMs: 0 });
       this.rscLog.error(`Resource group ${key}: stop could not run: ${(err as Error).message}`);
       this.dispatch({ type: 'group-result', now: this.now(), key, op: 'stop', ok: false, resource: key, reason: (err as Error).message });
       return;
     }
+    this.recordGroupOperation({ key, op: 'stop', ok: result.outcome === 'stopped', durationMs: result.durationMs });
     if (result.outcome === 'stopped') {
       this.rscLog.info(`Resource group ${key}: stopped in ${Math.round(result.durationMs)} ms`);
       this.dispatch({ type: 'group-result', now: this.now(), key, op: 'stop', ok: true });
@@ -350,6 +384,59 @@ export class Daemon {
     });
   }
 
+  // ─────────────────────────── observability ───────────────────────────
+
+  private recordGroupOperation(result: GroupOpResult): void {
+    this.moves.operationFinished(result);
+    this.metrics?.recordGroupOperation(result);
+  }
+
+  private recordMove(move: Move): void {
+    this.metrics?.recordMove(move);
+    const seconds = `${(move.durationMs / 1000).toFixed(2)} s`;
+    const groups = [...move.started, ...move.stopped];
+    if (groups.length > 0) {
+      const verb = move.started.length > 0 ? 'started' : 'stopped';
+      const text = `${move.kind}: ${verb} ${groups.join(', ')} in ${seconds} — ${move.detail}`;
+      this.journal.add({ kind: move.kind, text, groups, reason: move.reason, durationMs: move.durationMs, ...(move.peer === undefined ? {} : { node: move.peer }) });
+    }
+    for (const f of move.failed) {
+      this.journal.add({ kind: 'group-failed', groups: [f.key], text: `resource group ${f.key} failed to ${f.op} here (${move.detail})` });
+    }
+  }
+
+  private recordProbeResult(report: ProbeRunReport): void {
+    this.metrics?.recordProbe(report);
+    if (!report.counted) return;
+    const failing = report.outcome.kind !== 'ok';
+    if (failing === this.failingProbes.has(report.probe)) return;
+    if (failing) this.failingProbes.add(report.probe);
+    else this.failingProbes.delete(report.probe);
+    const target = report.group === undefined ? '' : ` (group ${report.group})`;
+    this.journal.add({
+      kind: failing ? 'probe-failed' : 'probe-recovered',
+      ...(report.group === undefined ? {} : { groups: [report.group] }),
+      text: `probe ${report.probe}${target} ${failing ? 'failed' : 'passes again'}: ${describeOutcome(report.outcome)}`,
+    });
+  }
+
+  private async startHttp(): Promise<void> {
+    const listen = this.config.options.http.listen;
+    if (!listen) return;
+    const { DaemonMetrics, startObserveServer } = await loadObserveHttp();
+    this.metrics = new DaemonMetrics(
+      { status: () => this.status(), heartbeatCounters: () => this.node.counters() },
+      { version: HEARTBEAT_TS_VERSION, protocol: '3.0.6' },
+    );
+    this.http = await startObserveServer({
+      listen,
+      metrics: this.metrics,
+      status: () => this.status(),
+      onError: (err) => this.log.error(`http listener: ${err.stack ?? err.message}`),
+    });
+    this.log.info(`http listener on ${this.http.address}: /metrics, /status.json and the status page at /`);
+  }
+
   private publishGroupStates(): void {
     if (!this.probes) return;
     for (const g of groupViews(this.state)) {
@@ -367,8 +454,15 @@ export class Daemon {
     this.probes = createProbeSupervisor({
       probes: this.config.probes,
       logger: this.log.child('monitor'),
-      onRelease: (group, reason) => this.dispatch({ type: 'probe-release', now: this.now(), reason, ...(group === undefined ? {} : { group }) }),
-      onEligible: (group, reason) => this.dispatch({ type: 'probe-eligible', now: this.now(), reason, ...(group === undefined ? {} : { group }) }),
+      onResult: (report) => this.recordProbeResult(report),
+      onRelease: (group, reason) => {
+        this.journal.add({ kind: 'probe-release', ...(group === undefined ? {} : { groups: [group] }), text: `releasing ${group ?? 'every group'}: ${reason}` });
+        this.dispatch({ type: 'probe-release', now: this.now(), reason, ...(group === undefined ? {} : { group }) });
+      },
+      onEligible: (group, reason) => {
+        this.journal.add({ kind: 'probe-eligible', ...(group === undefined ? {} : { groups: [group] }), text: `eligible again for ${group ?? 'every group'}: ${reason}` });
+        this.dispatch({ type: 'probe-eligible', now: this.now(), reason, ...(group === undefined ? {} : { group }) });
+      },
       onShutdown: (reason) => this.requestShutdown(`application probe: ${reason}`),
     });
     this.publishGroupStates();
@@ -389,6 +483,7 @@ export class Daemon {
       startedAt: this.startedAt,
       now: Date.now(),
       eventLoopLag: { p99: Math.round(p99 * 10) / 10, max: Math.round(max * 10) / 10 },
+      events: this.journal.list(),
     });
   }
 
@@ -462,6 +557,7 @@ export class Daemon {
     if (!same(next.options.resources, this.config.options.resources) || !same(next.options.arp, this.config.options.arp)) {
       restartNeeded.push('heartbeat-ts.ini [resources]/[arp]');
     }
+    if (!same(next.options.http, this.config.options.http)) restartNeeded.push('heartbeat-ts.ini [http]');
     const applied = this.node.applyConfig(next);
     restartNeeded.push(...applied.needsRestart);
     const probesChanged = !same(next.probes, this.config.probes);
@@ -485,6 +581,7 @@ export class Daemon {
     if (this.stopping) return;
     this.stopping = true;
     this.log.info(`Graceful shutdown requested: ${reason}`);
+    this.journal.add({ kind: 'shutdown', text: `graceful shutdown: ${reason}` });
     void this.probes?.stop();
     this.dispatch({ type: 'shutdown', now: this.now(), reason });
   }
@@ -506,6 +603,7 @@ export class Daemon {
     for (const [signal, handler] of this.signalHandlers) process.off(signal, handler);
     await this.probes?.stop();
     await this.control?.close();
+    await this.http?.close();
     await this.node.stop();
     this.runner.dispose();
     this.lag.disable();

@@ -2,7 +2,7 @@
 // cl_status, heartbeat -s and cl_status --json) from the heartbeat layer's
 // snapshot, the resource manager's state and the probe supervisor.
 import type { ClusterConfig } from '../config/index.js';
-import type { DaemonStatus, NodeView } from '../control/index.js';
+import { STATUS_SCHEMA_VERSION, type DaemonStatus, type NodeView, type StatusEvent } from '../control/index.js';
 import type { HeartbeatSnapshot } from '../heartbeat/index.js';
 import { describeOutcome, type ProbeSupervisor } from '../monitor/index.js';
 import { groupViews, isStable, rscStatus, type ManagerState } from '../resources/index.js';
@@ -20,6 +20,8 @@ export interface StatusInputs {
   readonly startedAt: number;
   readonly now: number;
   readonly eventLoopLag: { readonly p99: number; readonly max: number };
+  /** The recent-events timeline, oldest first. */
+  readonly events?: readonly StatusEvent[];
 }
 
 function msAgo(now: number, at: number | undefined): number | null {
@@ -45,6 +47,7 @@ export function buildDaemonStatus(inputs: StatusInputs): DaemonStatus {
   const probeStatus = inputs.probes?.status() ?? [];
   const timers = snapshot.timers;
   return {
+    schemaVersion: STATUS_SCHEMA_VERSION,
     version: VERSION_TEXT,
     node: config.localNode,
     pid: inputs.pid,
@@ -89,5 +92,6 @@ export function buildDaemonStatus(inputs: StatusInputs): DaemonStatus {
     })),
     badPackets: snapshot.badPackets,
     eventLoopLagMs: inputs.eventLoopLag,
+    events: inputs.events ?? [],
   };
 }

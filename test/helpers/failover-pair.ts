@@ -73,6 +73,10 @@ export interface OurPairOptions {
   readonly startupFallbackDelay?: string;
   /** heartbeat-ts.ini `[log] format` (json gives ms timestamps, for the demo's timeline). */
   readonly logFormat?: 'text' | 'json';
+  /** probes.ini for a node. */
+  readonly probesIni?: (node: string) => string;
+  /** More heartbeat-ts.ini text for a node (e.g. an `[http]` section), appended to what the other options give. */
+  readonly extraIni?: (node: string) => string;
   /** Run the exclusivity watcher (default true). */
   readonly watch?: boolean;
   readonly probeIntervalMs?: number;
@@ -271,8 +275,11 @@ export async function startOurFailoverPair(lab: Lab, opts: OurPairOptions = {}):
     }),
     haresources: groups.map((g) => `${g.home} ${g.resources.join(' ')}`).join('\n'),
     authkeys: FAILOVER_AUTHKEYS,
-    ...(opts.logFormat === 'json' ? { heartbeatTsIni: '[log]\nformat = json\n' } : {}),
+    ...(opts.logFormat === 'json' || opts.extraIni
+      ? { heartbeatTsIni: `${opts.logFormat === 'json' ? '[log]\nformat = json\n' : ''}${opts.extraIni?.(n) ?? ''}` }
+      : {}),
     ...(opts.startupFallbackDelay === undefined ? {} : { startupFallbackDelay: opts.startupFallbackDelay }),
+    ...(opts.probesIni ? { probesIni: opts.probesIni(n) } : {}),
     nginx: web === undefined,
     resourceScripts: {
       ...(opts.recorder ? { FailoverRecorder: recorderFile } : {}),

@@ -62,6 +62,7 @@ export class Membership {
   private wallSeconds = 0;
   private started = false;
   private lastSeq = 0;
+  private replaysRejected = 0;
   private loadAverage = 'n/a';
   private linksUp = false;
   private commUp = false;
@@ -172,6 +173,7 @@ export class Membership {
       advertisedDeadtime: this.advertised,
       commUp: this.commUp,
       flowControl: this.flowControl,
+      replaysRejected: this.replaysRejected,
       timers: {
         keepalive: this.timers.keepalive,
         deadtime: this.timers.deadtime,
@@ -482,6 +484,7 @@ export class Membership {
         this.emit({ type: 'peerReturnedAfterPartition', node: node.name });
         this.sendLocalStatus();
       },
+      replayRejected: () => void this.replaysRejected++,
       restarted: (node, generation, previousGeneration) =>
         this.emit({ type: 'peerRestarted', node: node.name, generation, previousGeneration }),
     };

@@ -30,6 +30,8 @@ export interface FilterContext {
   /** Delay before the first NS_rexmit for a newly missing seq. */
   rexmitDelay(): Millis;
   returnedAfterPartition(node: NodeRecord): void;
+  /** A message from an older generation than the one we know: Heartbeat's "attempted replay attack". */
+  replayRejected(node: NodeRecord): void;
   restarted(node: NodeRecord, generation: number, previousGeneration: number): void;
 }
 
@@ -97,6 +99,7 @@ export function shouldDropMessage(ctx: FilterContext, node: NodeRecord, msg: HbM
 
   if (gen < track.generation) {
     ctx.log('error', `should_drop_message: attempted replay attack [${node.name}]? [gen = ${gen}, curgen = ${track.generation}]`);
+    ctx.replayRejected(node);
     return 'drop';
   }
   if (t.toLowerCase() === 'status') {

@@ -140,6 +140,8 @@ export interface MembershipSnapshot {
   readonly commUp: boolean;
   /** false once a peer's status lacked `protocol` (spec §5.1): no ACKs, no reqnodes. */
   readonly flowControl: boolean;
+  /** Messages dropped because their generation is older than the sender's known one (replays). */
+  readonly replaysRejected: number;
   readonly timers: {
     readonly keepalive: Millis;
     readonly deadtime: Millis;

@@ -15,12 +15,12 @@ import type { Logger } from '../../log/index.js';
 import { openMedia, type DatagramSource, type OpenedMedia } from '../media/index.js';
 import { Membership, type MembershipAction, type MembershipConfig, type MembershipEvent } from '../membership/index.js';
 import { loadOrCreateUuid, nextGeneration, uuidFromNodeName } from '../state/index.js';
-import { decodePacket, encodePacket, withString, type EncodeOptions, type HbMessage } from '../wire/index.js';
+import { decodePacket, encodePacket, getString, withString, type EncodeOptions, type HbMessage } from '../wire/index.js';
 import { LoadAverageCache } from './load-average.js';
 import { lagThresholds, LoopLagMonitor, type LagThresholds } from './loop-lag.js';
 import { PingMonitor, type PingTarget } from './ping-monitor.js';
 import { RateLimiter } from './rate-limit.js';
-import type { ApplyConfigResult, HeartbeatNodeEvents, HeartbeatSnapshot, NodeSnapshot } from './types.js';
+import type { ApplyConfigResult, HeartbeatCounters, HeartbeatNodeEvents, HeartbeatSnapshot, NodeSnapshot } from './types.js';
 
 /** Heartbeat checks for dead nodes every 250 ms; we also wake at exact deadlines (see scheduleTick). */
 export const MAX_TICK_INTERVAL = 250;
@@ -94,6 +94,16 @@ export class HeartbeatNode {
   private uuid: Uint8Array = new Uint8Array(16);
   private startedAt = 0;
   private badPackets = 0;
+  private readonly tally = {
+    linkNames: [] as string[],
+    sent: new Map<string, number>(),
+    received: new Map<string, Map<string, number>>(),
+    late: new Map<string, number>(),
+    retransmissions: 0,
+    rexmitRequests: 0,
+    auth: 0,
+    malformed: 0,
+  };
 
   constructor(private readonly opts: HeartbeatNodeOptions) {
     this.config = opts.config;
@@ -156,6 +166,7 @@ export class HeartbeatNode {
       this.pings = new PingMonitor(targets, h.keepalive, (node) => this.step({ type: 'pingReply', node, ...this.clock() }), this.log);
       this.pings.start();
     }
+    this.tally.linkNames = this.media!.views().map((m) => m.link);
     this.lag.start();
     this.startedAt = Date.now();
     this.state = 'running';
@@ -247,6 +258,20 @@ export class HeartbeatNode {
       nodes,
       eventLoop: { worstDelayMs: Math.round(this.lag.worstSeenMs), warnThresholdMs: this.lagLimits.warnMs },
       badPackets: this.badPackets,
+    };
+  }
+
+  counters(): HeartbeatCounters {
+    const t = this.tally;
+    const received: Record<string, Record<string, number>> = {};
+    for (const [node, links] of t.received) received[node] = Object.fromEntries(links);
+    return {
+      heartbeatsSent: Object.fromEntries(t.sent),
+      heartbeatsReceived: received,
+      lateHeartbeats: Object.fromEntries(t.late),
+      retransmissionsSent: t.retransmissions,
+      retransmitRequestsSent: t.rexmitRequests,
+      packetsRejected: { auth: t.auth, malformed: t.malformed, replay: this.machine?.snapshot().replaysRejected ?? 0 },
     };
   }
 
@@ -401,11 +426,24 @@ export class HeartbeatNode {
       this.badPacket(source, link, decoded.reason);
       return;
     }
+    this.countReceived(decoded.message, link);
     this.step({ type: 'receive', message: decoded.message, origin: { link, address: source.address }, ...this.clock() });
+  }
+
+  private countReceived(message: HbMessage, link: string): void {
+    if (getString(message, 't') !== 'status') return;
+    const src = getString(message, 'src')?.toLowerCase();
+    // Only the peers of ha.cf: a name in a packet must not grow the table.
+    if (src === undefined || src === this.config.localNode || !this.config.haCf.nodes.includes(src)) return;
+    let links = this.tally.received.get(src);
+    if (!links) this.tally.received.set(src, (links = new Map()));
+    links.set(link, (links.get(link) ?? 0) + 1);
   }
 
   private badPacket(source: DatagramSource, link: string, reason: string): void {
     this.badPackets++;
+    if (/auth/i.test(reason)) this.tally.auth++;
+    else this.tally.malformed++;
     if (this.config.haCf.logBadpack) {
       const d = this.badPacketLimiter.check(source.address, Date.now());
       if (d.allowed) {
@@ -429,12 +467,12 @@ export class HeartbeatNode {
       return;
     }
     // Datagrams first, then everything else: no log line or listener runs before our packets are out.
-    for (const a of actions) if (a.type === 'transmit') this.transmit(a.message);
+    for (const a of actions) if (a.type === 'transmit') this.transmit(a.message, a.retransmit);
     for (const a of actions) if (a.type !== 'transmit') this.perform(a);
     this.scheduleTick();
   }
 
-  private transmit(message: HbMessage): void {
+  private transmit(message: HbMessage, retransmit: boolean): void {
     const encoded = encodePacket(message, this.keys, this.encodeOpts);
     if (!encoded.ok) {
       const d = this.sendErrorLimiter.check('encode', Date.now());
@@ -442,6 +480,15 @@ export class HeartbeatNode {
       return;
     }
     this.media?.sendAll(encoded.bytes);
+    this.countSent(message, retransmit);
+  }
+
+  private countSent(message: HbMessage, retransmit: boolean): void {
+    const t = this.tally;
+    if (retransmit) t.retransmissions++;
+    const type = getString(message, 't');
+    if (type === 'status') for (const link of t.linkNames) t.sent.set(link, (t.sent.get(link) ?? 0) + 1);
+    else if (type === 'NS_rexmit') t.rexmitRequests++;
   }
 
   private perform(a: Exclude<MembershipAction, { type: 'transmit' }>): void {
@@ -483,6 +530,7 @@ export class HeartbeatNode {
         this.emitSafely('peerReturnedAfterPartition', { node: a.node });
         return;
       case 'lateHeartbeat':
+        this.tally.late.set(a.node, (this.tally.late.get(a.node) ?? 0) + 1);
         this.emitSafely('lateHeartbeat', { node: a.node, intervalMs: a.intervalMs, beyondDeadtime: a.beyondDeadtime });
         return;
       case 'localHeartbeatLost':

@@ -5,6 +5,7 @@ export { RateLimiter } from './rate-limit.js';
 export type {
   ApplyConfigResult,
   BadPacketEvent,
+  HeartbeatCounters,
   ClusterMessageEvent,
   HeartbeatNodeEvents,
   HeartbeatSnapshot,

@@ -113,6 +113,25 @@ export interface HeartbeatSnapshot {
   readonly badPackets: number;
 }
 
+/**
+ * Running totals since start() (for /metrics). Counted synchronously where
+ * the datagrams go out or come in: a few additions, nothing that waits.
+ */
+export interface HeartbeatCounters {
+  /** Our status messages (heartbeats) handed to each link, by link name. */
+  readonly heartbeatsSent: Readonly<Record<string, number>>;
+  /** Authenticated status messages from each peer, by node then link. */
+  readonly heartbeatsReceived: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** Late heartbeats (interval beyond warntime) per peer (spec §8.1 "Late heartbeat"). */
+  readonly lateHeartbeats: Readonly<Record<string, number>>;
+  /** Packets we sent again because a peer asked (NS_rexmit answered from the history). */
+  readonly retransmissionsSent: number;
+  /** NS_rexmit requests we sent for packets missing from a peer. */
+  readonly retransmitRequestsSent: number;
+  /** Datagrams dropped: failed authentication, could not be decoded, or replayed from an older generation. */
+  readonly packetsRejected: { readonly auth: number; readonly malformed: number; readonly replay: number };
+}
+
 export interface ApplyConfigResult {
   /** What took effect at once. */
   readonly applied: readonly string[];

@@ -7,6 +7,7 @@ import { parseClStatusArgs, runClStatus } from '../../../src/cli/cl-status-comma
 import type { DaemonStatus } from '../../../src/control/status.js';
 
 const status: DaemonStatus = {
+  schemaVersion: '1.0.0',
   version: '3.0.6 (heartbeat-ts 0.1.0)',
   node: 'alpha',
   pid: 1234,
@@ -36,6 +37,7 @@ const status: DaemonStatus = {
   probes: [],
   badPackets: 0,
   eventLoopLagMs: { p99: 1, max: 2 },
+  events: [{ at: '2026-12-03T11:00:00.000Z', kind: 'takeover', text: 'took over 10.0.0.1 from bravo (bravo is dead)', node: 'bravo', groups: ['10.0.0.1'], reason: 'peer_dead', durationMs: 840 }],
 };
 
 function run(args: string[]) {

@@ -25,6 +25,8 @@ describe('heartbeat-ts.ini', () => {
       // resource-agents IPaddr2: arp_count 5, arp_interval 200 (ms); send_arp sends request + reply
       arp: { count: 5, interval: 200, mode: 'both' },
       log: { format: 'text' },
+      // off unless [http] listen is set (issue 14)
+      http: { listen: null },
     });
   });
 
@@ -65,11 +67,12 @@ describe('heartbeat-ts.ini', () => {
       },
       arp: { count: 3, interval: 1000, mode: 'request' },
       log: { format: 'json' },
+      http: { listen: null },
     });
   });
 
   it.each([
-    ['[resource]\nstart_timeout = 5\n', 'error 1: unknown section [resource] (did you mean [resources]?); known sections: [resources], [arp], [log]'],
+    ['[resource]\nstart_timeout = 5\n', 'error 1: unknown section [resource] (did you mean [resources]?); known sections: [resources], [arp], [log], [http]'],
     ['[resources]\nstart_timout = 5\n', 'error 2: unknown key "start_timout" in [resources] (did you mean "start_timeout"?); known keys: start_timeout, stop_timeout, status_timeout, stop_retries, stop_retry_interval, on_stop_failure, failed_start_standby_delay, startup_fallback_delay'],
     ['[resources]\nstart_timeout = 2 min\n', 'error 2: start_timeout: "2 min" is not a Heartbeat time: there is no minute unit; write seconds (120)'],
     ['[resources]\nstart_timeout = 2 hours\n', 'error 2: start_timeout: "2 hours" is not a time: write seconds (2, 1.5) or milliseconds (1500ms) or microseconds (500us)'],
@@ -86,5 +89,38 @@ describe('heartbeat-ts.ini', () => {
     ['[log]\nformat =\n', 'error 2: format has no value'],
   ])('%j is refused with its line', (text, message) => {
     expect(parse(text).problems.map(show)).toEqual([message]);
+  });
+
+  describe('[http] listen', () => {
+    it('takes IPv4 and bracketed IPv6 literals with a port', () => {
+      expect(parse('[http]\nlisten = 127.0.0.1:9644\n').value.http.listen).toEqual({ host: '127.0.0.1', port: 9644 });
+      expect(parse('[http]\nlisten = [::1]:9644\n').value.http.listen).toEqual({ host: '::1', port: 9644 });
+      expect(parse('[http]\nlisten = 127.0.0.1:9644\n').problems).toEqual([]);
+    });
+
+    it('refuses what is not ADDRESS:PORT, naming the line', () => {
+      const cases: Array<[string, RegExp]> = [
+        ['9644', /is not ADDRESS:PORT/],
+        ['localhost:9644', /"localhost" is not an IP address/],
+        ['::1:9644', /is not ADDRESS:PORT/],
+        ['[127.0.0.1]:9644', /not an IP address \(IPv6\)/],
+        ['127.0.0.1:0', /port 0 is out of range/],
+        ['127.0.0.1:70000', /port 70000 is out of range/],
+        ['300.1.1.1:9644', /not an IP address/],
+      ];
+      for (const [value, message] of cases) {
+        const r = parse(`[http]\n\nlisten = ${value}\n`);
+        expect(r.problems.map(show)).toEqual([expect.stringMatching(new RegExp(`^error 3: listen: .*${message.source}`))]);
+        expect(r.value.http.listen).toBeNull();
+      }
+      expect(parse('[http]\nlisten =\n').problems.map(show)).toEqual(['error 2: listen has no value']);
+      expect(parse('[http]\nlisen = 127.0.0.1:1\n').problems.map(show)).toEqual([expect.stringMatching(/^error 2: unknown key "lisen" in \[http\] \(did you mean "listen"\?\)/)]);
+    });
+
+    it('warns, on the listen line, when the address is not loopback (no authentication)', () => {
+      const r = parse('[log]\nformat = text\n[http]\nlisten = 0.0.0.0:9644\n');
+      expect(r.value.http.listen).toEqual({ host: '0.0.0.0', port: 9644 });
+      expect(r.problems.map(show)).toEqual([expect.stringMatching(/^warning 4: http listen 0\.0\.0\.0:9644 is not a loopback address/)]);
+    });
   });
 });

@@ -85,8 +85,11 @@ describe('late heartbeats (spec §8.1 warntime)', () => {
 describe('generations (spec §7.1)', () => {
   it('drops a lower generation as a replay, with the daemon\'s log line', () => {
     const { d, bravo } = activePair();
+    expect(d.machine.snapshot().replaysRejected).toBe(0);
     const old = new Peer({ generation: bravo.generation - 1 });
     const out = d.receive(old.message([['t', 'custom']]));
+    // Counted for heartbeat_ts_packets_rejected_total{reason="replay"}.
+    expect(d.machine.snapshot().replaysRejected).toBe(1);
     expect(logs(out, 'error')).toContain(
       `should_drop_message: attempted replay attack [bravo]? [gen = ${bravo.generation - 1}, curgen = ${bravo.generation}]`,
     );

@@ -5,7 +5,7 @@
 // "<cmd>: wrong resources(<word>)." and the usage, and exits 1.
 import { DaemonUnreachableError, RESOURCE_SCOPES, requestDaemon, type ResourceScope } from '../control/index.js';
 import { EXIT_FAILURE, EXIT_OK, type CliIo } from './main.js';
-import { DEFAULT_RUN_DIR, type Environment } from './options.js';
+import { ADMIN_SHARED_OPTIONS_HELP, DEFAULT_RUN_DIR, scanSharedOption, type Environment } from './options.js';
 
 export type MoveCommand = 'hb_standby' | 'hb_takeover';
 
@@ -19,7 +19,7 @@ const DESCRIPTION: Record<MoveCommand, string> = {
 };
 
 export function moveCommandHelp(command: MoveCommand): string {
-  return `Usage: ${command} [all|foreign|local|failback] [--run-dir DIR]
+  return `Usage: ${command} [all|foreign|local|failback] [--run-dir DIR] [--config-dir DIR]
 
 ${DESCRIPTION[command]}
 
@@ -27,8 +27,8 @@ ${DESCRIPTION[command]}
   local      the groups whose haresources home is this node
   foreign    the groups whose home is another node
   failback   ${command === 'hb_standby' ? 'same as foreign' : 'the other node gives everything up (Heartbeat\'s behaviour)'}
-  --run-dir DIR   the daemon's run directory (default $HA_VARRUN or ${DEFAULT_RUN_DIR})
-  -h, --help      print this help
+${ADMIN_SHARED_OPTIONS_HELP}
+  -h, --help         print this help
 
 Exit codes: 0 the daemon accepted the request, 1 bad usage or the daemon could
 not be reached or refused it (the reason is printed).
@@ -55,14 +55,15 @@ export async function runMoveCommand(
       io.stdout(moveCommandHelp(command));
       return EXIT_OK;
     }
-    if (a === '--run-dir') {
-      runDir = argv[++i];
-      if (runDir === undefined || runDir === '') {
-        io.stderr(`${command}: --run-dir needs a directory\n`);
-        return usage(command, io);
-      }
-    } else if (a.startsWith('--run-dir=')) runDir = a.slice('--run-dir='.length);
-    else words.push(a);
+    const shared = scanSharedOption(argv, i);
+    if (shared.kind === 'missing') {
+      io.stderr(`${command}: ${shared.option} needs a value\n`);
+      return usage(command, io);
+    }
+    if (shared.kind === 'value') {
+      if (shared.option === '--run-dir') runDir = shared.value;
+      i += shared.consumed - 1;
+    } else words.push(a);
   }
   if (words.length >= 2) {
     io.stdout(`${command}: too many arguments\n`);

@@ -131,8 +131,8 @@ export class Daemon {
 
     // Heartbeat checks for resources already running before it negotiates:
     // the manager adopts or releases them once it knows what the peer holds.
-    const running = await this.startupProbe();
-    this.dispatch({ type: 'startup-probe', now: this.now(), running });
+    const { running, partial } = await this.startupProbe();
+    this.dispatch({ type: 'startup-probe', now: this.now(), running, partial });
 
     await this.node.start();
     this.control = await startControlServer(this.paths.runDir, (request) => this.handleControl(request));
@@ -182,20 +182,34 @@ export class Daemon {
     });
   }
 
-  private async startupProbe(): Promise<string[]> {
+  /**
+   * Which groups run here before any negotiation. A group counts as running
+   * only when every resource says so (the address agents ask the kernel);
+   * some but not all is `partial` (a crash without reboot leaves the address
+   * up and the service down), and the manager completes or stops it.
+   */
+  private async startupProbe(): Promise<{ running: string[]; partial: string[] }> {
     const keys = this.config.haResources.groups.map((g) => g.key);
-    const results = await Promise.all(
+    const running: string[] = [];
+    const partial: string[] = [];
+    await Promise.all(
       keys.map(async (key) => {
         try {
           const status = await this.runner.status(key);
-          return status.state === 'stopped' ? undefined : key;
+          if (status.state === 'running') running.push(key);
+          else if (status.state === 'partial') {
+            const down = status.resources.filter((r) => r.state !== 'running').map((r) => r.resource);
+            this.rscLog.warn(`Resource group ${key} is only partially running at start-up: not running: ${down.join(', ')}`);
+            partial.push(key);
+          }
         } catch (err) {
+          // Unknown is treated as half up: it is stopped or completed, never adopted as it is.
           this.rscLog.error(`status of resource group ${key} at start-up failed: ${(err as Error).message}`);
-          return key;
+          partial.push(key);
         }
       }),
     );
-    return results.filter((k): k is string => k !== undefined);
+    return { running, partial };
   }
 
   // ──────────────────────────── the manager loop ────────────────────────────

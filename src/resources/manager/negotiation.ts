@@ -44,7 +44,8 @@ export function armRequestDelay(tx: Tx): void {
 export function announce(tx: Tx, reason: string): void {
   const s = tx.s;
   if (s.announced || !s.localWorkDone || !s.foreignWorkDone) return;
-  if (busy(s)) {
+  // A group found half up at start-up is about to be completed or stopped: not acquired yet.
+  if (busy(s) || s.config.groups.some((g) => groupData(s, g.key).state === 'partial')) {
     s.announceReason = reason;
     return;
   }

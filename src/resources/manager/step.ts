@@ -127,7 +127,7 @@ function onPeerRestarted(tx: Tx, ev: EventOf<'peer-restarted'>): void {
 /** Every event the manager takes, with the spec section it implements. */
 export const EVENT_TABLE: { readonly [T in ManagerEvent['type']]: Entry<EventOf<T>> } = {
   start: { spec: '§9.2', handle: (tx) => onStart(tx) },
-  'startup-probe': { spec: 'issue 5 (Heartbeat does not look)', handle: (tx, ev) => onStartupProbe(tx, ev.running) },
+  'startup-probe': { spec: 'issue 5 (Heartbeat does not look)', handle: (tx, ev) => onStartupProbe(tx, ev.running, ev.partial ?? []) },
   'comm-up': { spec: '§8.3, §9.3, §9.4', handle: (tx, ev) => onCommUp(tx, ev.activePeers) },
   'peer-status': { spec: '§8.2', handle: onPeerStatus },
   'peer-dead': { spec: '§9.6', handle: (tx, ev) => onPeerDead(tx, ev.peer) },

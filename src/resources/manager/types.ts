@@ -75,8 +75,14 @@ export const RESOURCE_STATE_NUMBER: Readonly<Record<ResourceStateName, number>> 
 export type StandbyPhase = 'NOT' | 'ME' | 'OTHER' | 'DONE';
 export const STANDBY_PHASE_NUMBER: Readonly<Record<StandbyPhase, number>> = { NOT: 0, ME: 1, OTHER: 2, DONE: 3 };
 
-/** What a group is doing on this node. `failed` = a start failed and was rolled back: NOT held. */
-export type GroupRunState = 'stopped' | 'starting' | 'running' | 'stopping' | 'failed' | 'stop-failed';
+/**
+ * What a group is doing on this node. `failed` = a start failed and was
+ * rolled back: NOT held. `partial` = found at start-up with some of its
+ * resources running and some not: held (what runs must not run twice), not
+ * up; it is completed (started: start is idempotent) or stopped once the
+ * negotiation says who keeps it.
+ */
+export type GroupRunState = 'stopped' | 'starting' | 'running' | 'partial' | 'stopping' | 'failed' | 'stop-failed';
 
 export type PeerStatus = 'init' | 'up' | 'active' | 'dead';
 
@@ -134,7 +140,9 @@ export type Activity =
   /** Release chosen groups (start-up probe conflict, partition heal), then announce the holding. */
   | { kind: 'release'; keys: string[]; reason: string }
   /** Start chosen groups again (a standby aborted by a failed stop). */
-  | { kind: 'reacquire'; keys: string[]; reason: string };
+  | { kind: 'reacquire'; keys: string[]; reason: string }
+  /** Start groups found partially running at start-up that this node keeps (their running resources are left alone). */
+  | { kind: 'complete'; keys: string[]; reason: string };
 
 export interface GroupOp {
   readonly op: 'start' | 'stop';
@@ -254,8 +262,12 @@ export type StandbyRequest = 'all' | 'local' | 'foreign' | 'failback';
 export type ManagerEvent =
   /** The daemon starts the manager (logs the configuration it runs with). */
   | { readonly type: 'start'; readonly now: number }
-  /** Groups that have at least one resource running before any negotiation (status of every resource). */
-  | { readonly type: 'startup-probe'; readonly now: number; readonly running: readonly string[] }
+  /**
+   * The status of every resource before any negotiation: `running` = groups
+   * whose every resource runs, `partial` = groups with some running and some
+   * not (a crash left them half up).
+   */
+  | { readonly type: 'startup-probe'; readonly now: number; readonly running: readonly string[]; readonly partial?: readonly string[] }
   /** The local comm is up (spec §8.3); `activePeers` = peers whose status is active now. */
   | { readonly type: 'comm-up'; readonly now: number; readonly activePeers: readonly string[] }
   | { readonly type: 'peer-status'; readonly now: number; readonly peer: string; readonly status: 'init' | 'up' | 'active' }

@@ -46,6 +46,9 @@ describe('resource manager scenarios (test/fixtures/manager)', () => {
       'failed-stop-during-shutdown',
       'startup-probe-adopt',
       'startup-probe-release',
+      'startup-probe-partial-complete', // issue 9 part 2
+      'startup-probe-partial-release',
+      'startup-probe-partial-alone',
       'partition-heal',
       'partition-heal-heartbeat-peer',
       'probe-release-and-eligibility',

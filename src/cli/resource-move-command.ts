@@ -3,7 +3,7 @@
 // and exit codes are those of Heartbeat's shell scripts
 // (/usr/share/heartbeat/hb_standby, hb_takeover): a bad word prints
 // "<cmd>: wrong resources(<word>)." and the usage, and exits 1.
-import { DaemonUnreachableError, RESOURCE_SCOPES, requestDaemon, type ResourceScope } from '../control/index.js';
+import { ADMIN_CLIENT_WAIT_MS, DaemonUnreachableError, RESOURCE_SCOPES, requestDaemon, type ResourceScope } from '../control/index.js';
 import { EXIT_FAILURE, EXIT_OK, type CliIo } from './main.js';
 import { ADMIN_SHARED_OPTIONS_HELP, DEFAULT_RUN_DIR, scanSharedOption, type Environment } from './options.js';
 
@@ -31,7 +31,9 @@ ${ADMIN_SHARED_OPTIONS_HELP}
   -h, --help         print this help
 
 Exit codes: 0 the daemon accepted the request, 1 bad usage or the daemon could
-not be reached or refused it (the reason is printed).
+not be reached or refused it (the reason is printed). hb_standby waits for the
+outcome: the other node agreed to take the resources (0), or it did not answer
+within 10 s ("No reply to standby request.  Standby request cancelled.", 1).
 `;
 }
 
@@ -78,7 +80,7 @@ export async function runMoveCommand(
   if (command === 'hb_standby' && scope === 'failback') scope = 'foreign';
   const dir = runDir ?? (env.HA_VARRUN ? env.HA_VARRUN : DEFAULT_RUN_DIR);
   try {
-    const answer = await requestDaemon(dir, { command: command === 'hb_standby' ? 'standby' : 'takeover', scope }, 40_000);
+    const answer = await requestDaemon(dir, { command: command === 'hb_standby' ? 'standby' : 'takeover', scope }, ADMIN_CLIENT_WAIT_MS);
     if (!answer.ok) {
       io.stderr(`${command}: ${answer.error}\n`);
       return EXIT_FAILURE;

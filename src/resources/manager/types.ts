@@ -171,6 +171,12 @@ export interface StandbyData {
   partner: string | null;
   /** Who or what started it (hb_standby, hb_takeover from X, auto_failback, probe, failed start). */
   origin: string;
+  /**
+   * The hb_standby request (its id) waiting for the outcome of this standby:
+   * answered when the other node says `other` (accepted) or when the standby
+   * is cancelled or times out (refused, with Heartbeat's sentence).
+   */
+  adminId: number | null;
   /** This node gives resources up (initiator) or takes them (responder). */
   role: 'initiator' | 'responder' | null;
 }
@@ -278,10 +284,14 @@ export type ManagerEvent =
   /** Same generation from a node marked dead: "returning after partition" (spec §7.1, §12.5). */
   | { readonly type: 'peer-returned'; readonly now: number; readonly peer: string }
   | { readonly type: 'message'; readonly now: number; readonly message: ClusterMessage }
-  /** hb_standby [all|local|foreign|failback]. */
-  | { readonly type: 'admin-standby'; readonly now: number; readonly rsc: StandbyRequest }
+  /**
+   * hb_standby [all|local|foreign|failback]. `id` comes back on the
+   * admin-result; `retry` = the daemon asks again once the cluster settled
+   * (its refusal was already logged once).
+   */
+  | { readonly type: 'admin-standby'; readonly now: number; readonly rsc: StandbyRequest; readonly id?: number; readonly retry?: boolean }
   /** hb_takeover [all|local|foreign|failback]. */
-  | { readonly type: 'admin-takeover'; readonly now: number; readonly rsc: StandbyRequest }
+  | { readonly type: 'admin-takeover'; readonly now: number; readonly rsc: StandbyRequest; readonly id?: number; readonly retry?: boolean }
   /** SIGTERM / heartbeat -k / probe action shutdown. */
   | { readonly type: 'shutdown'; readonly now: number; readonly reason?: string }
   /** Application probe (issue 6): release `group` (undefined = every group here) and stay ineligible. */
@@ -320,7 +330,7 @@ export type ManagerCommand =
   /** A graceful stop cannot finish: these groups would not stop (no shutdone was sent). */
   | { readonly kind: 'shutdown-blocked'; readonly keys: readonly string[] }
   /** The answer to an admin-standby / admin-takeover (for the control socket). */
-  | { readonly kind: 'admin-result'; readonly request: 'standby' | 'takeover'; readonly accepted: boolean; readonly text: string };
+  | { readonly kind: 'admin-result'; readonly request: 'standby' | 'takeover'; readonly accepted: boolean; readonly text: string; readonly id?: number };
 
 export interface StepResult {
   readonly state: ManagerState;

@@ -77,6 +77,7 @@ export function createManager(init: ManagerInit): ManagerState {
     handovers: [],
     pull: null,
     partition: null,
+    healPending: null,
     reannounce: {},
     legacyAsks: {},
     nodeIneligible: null,

@@ -54,6 +54,31 @@ export function announce(tx: Tx, reason: string): void {
 }
 
 /**
+ * After a partition heal, once nothing moves any more: "Initial resource
+ * acquisition complete", the line watchers wait for after a split (CTS's
+ * Split_brain test waits for it from both nodes, because Heartbeat restarts
+ * both). heartbeat-ts does not restart, but this milestone is as true here:
+ * every group is on exactly one node again, and this node is stable.
+ */
+export function announceHealSettled(tx: Tx): void {
+  const s = tx.s;
+  if (s.healPending === null) return;
+  if (s.shutdown.phase !== 'none') {
+    s.healPending = null;
+    return;
+  }
+  // Kept groups still waiting for the peer to release its copy: not settled yet.
+  if (!isStable(s) || (s.config.niceFailback && s.rstate !== 'STABLE') || Object.keys(s.reannounce).length > 0) return;
+  log(tx, 'info', `Initial resource acquisition complete (partition with ${s.healPending} healed; no restart)`);
+  s.healPending = null;
+}
+
+/** A peer came back after a partition: its heal is announced once it has settled. */
+export function notePartitionHeal(tx: Tx, peer: string): void {
+  if (tx.s.peers[peer] !== undefined && tx.s.shutdown.phase === 'none') tx.s.healPending = peer;
+}
+
+/**
  * hb_send_resources_held: `t=resource rsc_hold=<what we hold> rtype=full
  * isstable=…`. Like Heartbeat, the node handles its own message before it
  * leaves (spec §7.2); `fromChild` marks messages Heartbeat's helper children

@@ -7,7 +7,7 @@ import { onGroupResult, pump } from './activities.js';
 import { ipRequestMessage, type ClusterMessage } from './cluster-message.js';
 import { attemptHandovers, attemptPull, onProbeEligible, onProbeRelease } from './handover.js';
 import { onIpRequest, onIpRequestResp } from './legacy.js';
-import { announce, audit, onCommUp, onResource, onStarting } from './negotiation.js';
+import { announce, announceHealSettled, audit, notePartitionHeal, onCommUp, onResource, onStarting } from './negotiation.js';
 import { onPeerReturned, onStartupProbe } from './reconcile.js';
 import { cancelStandby, onAdminStandby, onAdminTakeover, onHbTakeover, processAsk } from './standby.js';
 import { onShutdown, tryShutdown } from './shutdown.js';
@@ -132,7 +132,13 @@ export const EVENT_TABLE: { readonly [T in ManagerEvent['type']]: Entry<EventOf<
   'peer-status': { spec: '§8.2', handle: onPeerStatus },
   'peer-dead': { spec: '§9.6', handle: (tx, ev) => onPeerDead(tx, ev.peer) },
   'peer-restarted': { spec: '§7.1', handle: onPeerRestarted },
-  'peer-returned': { spec: '§7.1, §12.5', handle: (tx, ev) => onPeerReturned(tx, ev.peer) },
+  'peer-returned': {
+    spec: '§7.1, §12.5',
+    handle: (tx, ev) => {
+      notePartitionHeal(tx, ev.peer);
+      onPeerReturned(tx, ev.peer);
+    },
+  },
   message: { spec: '§6', handle: (tx, ev) => onMessage(tx, ev.message) },
   'admin-standby': { spec: '§9.5', handle: (tx, ev) => onAdminStandby(tx, ev.rsc, ev.id, ev.retry === true) },
   'admin-takeover': { spec: '§9.5', handle: (tx, ev) => onAdminTakeover(tx, ev.rsc, ev.id, ev.retry === true) },
@@ -154,6 +160,7 @@ function settle(tx: Tx): void {
     if (!progressed) break;
   }
   if (tx.s.announceReason !== null && !tx.s.announced) announce(tx, tx.s.announceReason);
+  announceHealSettled(tx);
   audit(tx);
 }
 

@@ -235,6 +235,12 @@ export interface StateData {
   handovers: Handover[];
   /** auto_failback on and eligible again: ask the peer (hb_takeover local) to return our groups. */
   pull: { dueAt: number; reason: string; attempts: number } | null;
+  /**
+   * A peer returned after a partition (its name): once the heal has settled,
+   * the milestone Heartbeat's restart would log is written (it restarts both
+   * nodes; heartbeat-ts does not).
+   */
+  healPending: string | null;
   /** A peer returned after a partition: waiting for it to say what it holds. */
   partition: { peer: string; deadline: number } | null;
   /**

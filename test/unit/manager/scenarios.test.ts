@@ -49,6 +49,8 @@ describe('resource manager scenarios (test/fixtures/manager)', () => {
       'startup-probe-partial-complete', // issue 9 part 2
       'startup-probe-partial-release',
       'startup-probe-partial-alone',
+      'partition-heal-milestone', // issue 9 part 5
+      'standby-no-other-node',
       'partition-heal',
       'partition-heal-heartbeat-peer',
       'probe-release-and-eligibility',

@@ -263,7 +263,8 @@ function complete(tx: Tx, run: RunningActivity): void {
       return;
     case 'standby-release':
       if (run.stopFailures.length > 0) {
-        abandonStandby(tx, a.rsc, run.stopFailures);
+        const stoppedHere = run.ops.filter((op) => op.op === 'stop' && groupData(s, op.key).state === 'stopped').map((op) => op.key);
+        abandonStandby(tx, a.rsc, run.stopFailures, a.claimed ?? a.rsc, stoppedHere);
         return;
       }
       log(tx, 'info', `${rscName(a.rsc)} HA resource release completed (standby).`);

@@ -4,7 +4,7 @@
 // PerformAutoFailback(), re-expressed over the transaction.
 import { enqueue, busy } from './activities.js';
 import { resourceMessage, startingMessage, type ClusterMessage } from './cluster-message.js';
-import { activePeers, readyPeers, groupsIn, isHeld, livePeers, otherHoldsMine, wireHold, believedHolders, groupData } from './groups.js';
+import { activePeers, readyPeers, groupsIn, heldBits, isHeld, livePeers, otherHoldsMine, wireHold, believedHolders, groupData } from './groups.js';
 import { adoptFoundRunning, reannounceKeptGroups, resolveFoundRunningConflicts, resolvePartition, standbyAbortedByPeer } from './reconcile.js';
 import { isStable } from './queries.js';
 import { FOREIGN, LOCAL, NONE, applyHolding, has, parseRsc, rscName, union } from './rsc.js';
@@ -319,9 +319,13 @@ export function audit(tx: Tx): void {
   if (!s.config.niceFailback || !s.commUp) return;
   const mine = wireHold(s);
   const theirs = otherHoldsMine(s);
+  // "Both machines own" only where this node really runs a group of the
+  // category: a claim over a category it holds nothing of (an empty one, or
+  // one it gave up) doubles nothing, and is no ERROR.
+  const running = heldBits(s);
   const findings: string[] = [];
-  if (has(mine, LOCAL) && has(theirs, LOCAL)) findings.push('Both machines own our resources!');
-  if (has(mine, FOREIGN) && has(theirs, FOREIGN)) findings.push('Both machines own foreign resources!');
+  if (has(mine, LOCAL) && has(running, LOCAL) && has(theirs, LOCAL)) findings.push('Both machines own our resources!');
+  if (has(mine, FOREIGN) && has(running, FOREIGN) && has(theirs, FOREIGN)) findings.push('Both machines own foreign resources!');
   if (isStable(s) && s.shutdown.phase === 'none' && s.rstate !== 'SHUTDOWN' && !busy(s)) {
     const held = union(mine, theirs);
     if (groupsIn(s, LOCAL).length > 0 && !has(held, LOCAL)) findings.push('No one owns our local resources!');

@@ -255,9 +255,10 @@ function finishStandby(tx: Tx): void {
 function goStandbyMe(tx: Tx, rsc: RscBits): void {
   const s = tx.s;
   s.otherStable = false;
+  const claimed = without(s.claim, without(s.claim, rsc));
   s.claim = without(s.claim, rsc);
   sendHeld(tx, false, 'standby');
-  enqueue(tx, { kind: 'standby-release', rsc, reason: `given to the other node (${s.standby.origin})` });
+  enqueue(tx, { kind: 'standby-release', rsc, claimed, reason: `given to the other node (${s.standby.origin})` });
 }
 
 /** go_standby(OTHER, R): take what the initiator gave up (R in its view), then `done`. */
@@ -285,20 +286,24 @@ export function standbyAcquireFinished(tx: Tx): void {
   emitOwnAsk(tx, st.rsc, 'done');
 }
 
-/** A failed stop ends a release half-way: keep R, restart what was already stopped, tell the peer. */
-export function abandonStandby(tx: Tx, rsc: RscBits, stopFailed: readonly string[]): void {
+/**
+ * A failed stop ends a release half-way: keep what this node claimed of R
+ * (never more: claiming a category it did not hold made both nodes log "Both
+ * machines own … resources!"), restart what this release stopped, tell the peer.
+ */
+export function abandonStandby(tx: Tx, rsc: RscBits, stopFailed: readonly string[], claimed: RscBits = rsc, stoppedHere?: readonly string[]): void {
   const s = tx.s;
-  log(tx, 'error', `Standby abandoned: resource group(s) ${stopFailed.join(', ')} would not stop; keeping the [${rscName(rsc)}] resources on this node`);
+  log(tx, 'error', `Standby abandoned: resource group(s) ${stopFailed.join(', ')} would not stop; keeping the [${rscName(claimed)}] resources on this node`);
   s.standby.phase = 'NOT';
   s.standby.deadline = null;
   s.standby.role = null;
   s.standby.partner = null;
   s.otherStable = true;
-  s.claim = union(s.claim, rsc);
+  s.claim = union(s.claim, claimed);
   // Heartbeat responders ignore this info value; a heartbeat-ts responder stops waiting for `done`.
   sendHeld(tx, true, STANDBY_ABORTED_INFO);
-  const stopped = groupsIn(s, rsc).map((g) => g.key).filter((key) => !isHeld(groupData(s, key)));
-  enqueue(tx, { kind: 'reacquire', keys: stopped, reason: 'a standby was abandoned after a failed stop' });
+  const stopped = stoppedHere ?? groupsIn(s, rsc).map((g) => g.key).filter((key) => !isHeld(groupData(s, key)));
+  enqueue(tx, { kind: 'reacquire', keys: [...stopped], reason: 'a standby was abandoned after a failed stop' });
 }
 
 /**

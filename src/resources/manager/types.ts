@@ -127,8 +127,11 @@ export type Activity =
   | { kind: 'acquire-local'; getAnyway: boolean; reason: string; ask: boolean }
   /** mach_down X: take the dead node's groups. */
   | { kind: 'mach-down'; peer: string; reason: string }
-  /** go_standby(ME, R): release R (this node's view), then say `done`. */
-  | { kind: 'standby-release'; rsc: RscBits; reason: string }
+  /**
+   * go_standby(ME, R): release R (this node's view), then say `done`.
+   * `claimed`: the part of R this node claimed when it began (restored if a stop fails).
+   */
+  | { kind: 'standby-release'; rsc: RscBits; reason: string; claimed?: RscBits }
   /** go_standby(OTHER, R): acquire `acquire` (this node's view), then say `done` for `rsc` (initiator's view). */
   | { kind: 'standby-acquire'; rsc: RscBits; acquire: RscBits; reason: string }
   /** hb_giveup_resources: release everything, then `shutdone`. */

@@ -93,4 +93,40 @@ describe('a group found half up at start-up (crash without reboot)', () => {
     expect(await hasAddress(lab!.host('bravo'), VIP_ALPHA)).toBe(false);
     p().watcher!.assertExclusive('restart of a half-running group');
   });
+
+  // The other half: a status that says running is not enough for the
+  // address. Here nginx survives (its status says running) and the VIP is
+  // gone; the address agent asks the kernel, so the group is partial and the
+  // restart adds the VIP (the issue saw the group adopted with no VIP, nobody
+  // serving for a minute).
+  it('with nginx still running and the VIP gone, the restart adds the VIP back', async () => {
+    await p().steady();
+    const alpha0 = p().primary();
+    const from = alpha0.logSize();
+    // Only the daemon dies (SIGKILL); nginx keeps running. Then the VIP disappears.
+    process.kill(alpha0.process.pid!, 'SIGKILL');
+    await alpha0.exited;
+    await waitGone(() => p().isRunning('alpha'));
+    const del = await lab!.host('alpha').exec('ip', ['addr', 'del', `${VIP_ALPHA}/24`, 'dev', 'eth0']);
+    expect(del.exitCode ?? 0).toBe(0);
+    expect(nginxOn('alpha')).toBe(true);
+    expect(await hasAddress(lab!.host('alpha'), VIP_ALPHA)).toBe(false);
+
+    const eventAt = Date.now();
+    const alpha = await p().start('alpha', { reboot: false });
+    const o = await p().servedBy('alpha', eventAt, 30_000);
+    console.log(outageLine('alpha restarted without reboot, VIP gone, nginx up', o));
+    await alpha.waitForLog(/WARN: Completing resource group IPaddr::10\.77\.0\.100\/24\/eth0 found partially running at start-up/, 5_000, { from });
+    await p().waitHolders({ [GROUP]: 'alpha' });
+    expect(await hasAddress(lab!.host('alpha'), VIP_ALPHA)).toBe(true);
+    expect(nginxOn('alpha')).toBe(true);
+    expect(await hasAddress(lab!.host('bravo'), VIP_ALPHA)).toBe(false);
+    p().watcher!.assertExclusive('restart with the VIP gone');
+  });
 });
+
+/** Bounded wait until `running()` says false (the pair notices the exit). */
+async function waitGone(running: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && running(); i++) await delay(25);
+  if (running()) throw new Error('the daemon did not exit within 5 s of SIGKILL');
+}

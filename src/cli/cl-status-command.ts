@@ -4,6 +4,7 @@
 // 1 "normal failure" (node dead, heartbeat stopped, link down …), 11 bad
 // sub-command or parameters, 13 unknown error.
 import { formatStatusJson, type DaemonStatus, type NodeView } from '../control/index.js';
+import { scanSharedOption } from './options.js';
 
 export const EXIT_OK = 0;
 export const EXIT_NORMAL_FAIL = 1;
@@ -56,6 +57,8 @@ export const CL_STATUS_HELP =
   'heartbeat-ts additions:\n' +
   '--json\t\tprint the whole node view as JSON (nodes, links, groups and why, timers)\n' +
   '--run-dir DIR\tthe daemon\'s run directory (default $HA_VARRUN or /run/heartbeat)\n' +
+  '--config-dir DIR, --state-dir DIR, --node NAME\n' +
+  '\t\taccepted like every heartbeat-ts command takes them (the daemon is reached through --run-dir)\n' +
   'Options may follow the sub-command\'s parameters.\n';
 
 /** Sub-command name → the one-letter options it takes (the real tool's optstr). */
@@ -93,7 +96,8 @@ function err(message: string, exitCode: number): CommandOutput {
 
 /**
  * Parse like the real tool (getopt over the words after the sub-command, with
- * GNU permutation: options may follow parameters), plus --json and --run-dir.
+ * GNU permutation: options may follow parameters), plus --json and the shared
+ * options (--run-dir, --config-dir, --state-dir, --node).
  */
 export function parseClStatusArgs(argv: readonly string[]): ClStatusInvocation {
   const flags = new Set<string>();
@@ -105,12 +109,14 @@ export function parseClStatusArgs(argv: readonly string[]): ClStatusInvocation {
   const words: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === '--run-dir') {
-      const v = argv[++i];
-      if (v === undefined) return { kind: 'error', flags, params, error: err('cl_status: --run-dir needs a directory', EXIT_PARAMETER_ERROR) };
-      runDir = v;
-    } else if (a.startsWith('--run-dir=')) runDir = a.slice('--run-dir='.length);
-    else if (a === '--json') json = true;
+    const shared = scanSharedOption(argv, i);
+    if (shared.kind === 'missing') {
+      return { kind: 'error', flags, params, error: err(`cl_status: ${shared.option} needs a value`, EXIT_PARAMETER_ERROR) };
+    }
+    if (shared.kind === 'value') {
+      if (shared.option === '--run-dir') runDir = shared.value;
+      i += shared.consumed - 1;
+    } else if (a === '--json') json = true;
     else if (a === '--help') help = true;
     else words.push(a);
   }

@@ -35,6 +35,9 @@ Options (they may come before or after URL):
   --group KEY              with --then standby: the haresources group to
                            release (default: every group this node holds)
   --run-dir DIR            the daemon's run directory (default $HA_VARRUN or ${DEFAULT_RUN_DIR})
+  --config-dir DIR, --state-dir DIR, --node NAME
+                           accepted like every heartbeat-ts command takes them
+                           (the daemon is reached through --run-dir)
   --help                   print this help
 
 Exit codes:
@@ -85,6 +88,9 @@ export function parseHbProbeArgs(
         then: { type: 'string' },
         group: { type: 'string' },
         'run-dir': { type: 'string' },
+        'config-dir': { type: 'string' },
+        'state-dir': { type: 'string' },
+        node: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });

@@ -126,3 +126,40 @@ export function resolveCommonOptions(
   }
   return { configDir, stateDir, runDir, node: checkNodeName(deps.hostname(), '`uname -n`'), nodeSource: 'hostname' };
 }
+
+/** The shared options the admin commands take with a value (they only need --run-dir; the rest is accepted for one command line everywhere). */
+export const SHARED_VALUE_OPTIONS = ['--config-dir', '--state-dir', '--run-dir', '--node'] as const;
+export type SharedValueOption = (typeof SHARED_VALUE_OPTIONS)[number];
+
+export type SharedOptionScan =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'value'; readonly option: SharedValueOption; readonly value: string; readonly consumed: 1 | 2 }
+  | { readonly kind: 'missing'; readonly option: SharedValueOption };
+
+/**
+ * Whether argv[i] is one of the shared options (`--run-dir DIR` or
+ * `--run-dir=DIR`), for commands that parse their words by hand (Heartbeat's
+ * getopt-style tools): every command accepts the same shared options.
+ */
+export function scanSharedOption(argv: readonly string[], i: number): SharedOptionScan {
+  const a = argv[i]!;
+  for (const option of SHARED_VALUE_OPTIONS) {
+    if (a === option) {
+      const value = argv[i + 1];
+      if (value === undefined || value === '') return { kind: 'missing', option };
+      return { kind: 'value', option, value, consumed: 2 };
+    }
+    if (a.startsWith(`${option}=`)) {
+      const value = a.slice(option.length + 1);
+      if (value === '') return { kind: 'missing', option };
+      return { kind: 'value', option, value, consumed: 1 };
+    }
+  }
+  return { kind: 'none' };
+}
+
+export const ADMIN_SHARED_OPTIONS_HELP = `  --run-dir DIR      the daemon's run directory, where its control socket is
+                     (default $HA_VARRUN or ${DEFAULT_RUN_DIR})
+  --config-dir DIR, --state-dir DIR, --node NAME
+                     accepted like every heartbeat-ts command takes them; the
+                     daemon is reached through --run-dir alone`;

@@ -3,9 +3,9 @@
 // and exit codes are those of Heartbeat's shell scripts
 // (/usr/share/heartbeat/hb_standby, hb_takeover): a bad word prints
 // "<cmd>: wrong resources(<word>)." and the usage, and exits 1.
-import { DaemonUnreachableError, RESOURCE_SCOPES, requestDaemon, type ResourceScope } from '../control/index.js';
+import { ADMIN_CLIENT_WAIT_MS, DaemonUnreachableError, RESOURCE_SCOPES, requestDaemon, type ResourceScope } from '../control/index.js';
 import { EXIT_FAILURE, EXIT_OK, type CliIo } from './main.js';
-import { DEFAULT_RUN_DIR, type Environment } from './options.js';
+import { ADMIN_SHARED_OPTIONS_HELP, DEFAULT_RUN_DIR, scanSharedOption, type Environment } from './options.js';
 
 export type MoveCommand = 'hb_standby' | 'hb_takeover';
 
@@ -19,7 +19,7 @@ const DESCRIPTION: Record<MoveCommand, string> = {
 };
 
 export function moveCommandHelp(command: MoveCommand): string {
-  return `Usage: ${command} [all|foreign|local|failback] [--run-dir DIR]
+  return `Usage: ${command} [all|foreign|local|failback] [--run-dir DIR] [--config-dir DIR]
 
 ${DESCRIPTION[command]}
 
@@ -27,11 +27,13 @@ ${DESCRIPTION[command]}
   local      the groups whose haresources home is this node
   foreign    the groups whose home is another node
   failback   ${command === 'hb_standby' ? 'same as foreign' : 'the other node gives everything up (Heartbeat\'s behaviour)'}
-  --run-dir DIR   the daemon's run directory (default $HA_VARRUN or ${DEFAULT_RUN_DIR})
-  -h, --help      print this help
+${ADMIN_SHARED_OPTIONS_HELP}
+  -h, --help         print this help
 
 Exit codes: 0 the daemon accepted the request, 1 bad usage or the daemon could
-not be reached or refused it (the reason is printed).
+not be reached or refused it (the reason is printed). hb_standby waits for the
+outcome: the other node agreed to take the resources (0), or it did not answer
+within 10 s ("No reply to standby request.  Standby request cancelled.", 1).
 `;
 }
 
@@ -55,14 +57,15 @@ export async function runMoveCommand(
       io.stdout(moveCommandHelp(command));
       return EXIT_OK;
     }
-    if (a === '--run-dir') {
-      runDir = argv[++i];
-      if (runDir === undefined || runDir === '') {
-        io.stderr(`${command}: --run-dir needs a directory\n`);
-        return usage(command, io);
-      }
-    } else if (a.startsWith('--run-dir=')) runDir = a.slice('--run-dir='.length);
-    else words.push(a);
+    const shared = scanSharedOption(argv, i);
+    if (shared.kind === 'missing') {
+      io.stderr(`${command}: ${shared.option} needs a value\n`);
+      return usage(command, io);
+    }
+    if (shared.kind === 'value') {
+      if (shared.option === '--run-dir') runDir = shared.value;
+      i += shared.consumed - 1;
+    } else words.push(a);
   }
   if (words.length >= 2) {
     io.stdout(`${command}: too many arguments\n`);
@@ -77,7 +80,7 @@ export async function runMoveCommand(
   if (command === 'hb_standby' && scope === 'failback') scope = 'foreign';
   const dir = runDir ?? (env.HA_VARRUN ? env.HA_VARRUN : DEFAULT_RUN_DIR);
   try {
-    const answer = await requestDaemon(dir, { command: command === 'hb_standby' ? 'standby' : 'takeover', scope }, 40_000);
+    const answer = await requestDaemon(dir, { command: command === 'hb_standby' ? 'standby' : 'takeover', scope }, ADMIN_CLIENT_WAIT_MS);
     if (!answer.ok) {
       io.stderr(`${command}: ${answer.error}\n`);
       return EXIT_FAILURE;

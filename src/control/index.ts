@@ -1,4 +1,4 @@
-export { controlSocketPath, parseControlRequest, RESOURCE_SCOPES, CONTROL_SOCKET_NAME } from './protocol.js';
+export { ADMIN_ANSWER_LIMIT_MS, ADMIN_CLIENT_WAIT_MS, controlSocketPath, parseControlRequest, RESOURCE_SCOPES, CONTROL_SOCKET_NAME } from './protocol.js';
 export type { ControlRequest, ControlResponse, ResourceScope } from './protocol.js';
 export { requestDaemon, DaemonUnreachableError } from './client.js';
 export { startControlServer } from './server.js';

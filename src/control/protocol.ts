@@ -28,6 +28,16 @@ export type ControlResponse =
   | { readonly ok: true; readonly result: unknown }
   | { readonly ok: false; readonly error: string };
 
+/**
+ * The longest the daemon takes to answer hb_standby / hb_takeover: it waits
+ * for the cluster to settle, then for the outcome of the standby (the other
+ * node's answer, or Heartbeat's 10 s "No reply to standby request").
+ * Clients wait longer than this (ADMIN_CLIENT_WAIT_MS), so they always get
+ * the daemon's answer.
+ */
+export const ADMIN_ANSWER_LIMIT_MS = 30_000;
+export const ADMIN_CLIENT_WAIT_MS = ADMIN_ANSWER_LIMIT_MS + 10_000;
+
 /** Largest request or answer accepted, so a confused client cannot make the daemon buffer without bound. */
 export const MAX_CONTROL_MESSAGE_BYTES = 1 << 20;
 

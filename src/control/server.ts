@@ -71,6 +71,9 @@ function serve(socket: Socket, handler: ControlHandler): void {
     const nl = buffer.indexOf('\n');
     if (nl < 0) return;
     const parsed = parseControlRequest(buffer.slice(0, nl));
+    // The idle limit is for reading the request; the answer may take the
+    // daemon longer (hb_standby waits for the outcome of the standby).
+    socket.setTimeout(0);
     if (typeof parsed === 'string') {
       answer({ ok: false, error: parsed });
       return;

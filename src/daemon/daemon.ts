@@ -10,7 +10,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
 import { formatProblem, type ClusterConfig, type ConfigProblem } from '../config/index.js';
-import { startControlServer, type ControlRequest, type ControlResponse, type ControlServer } from '../control/index.js';
+import { ADMIN_ANSWER_LIMIT_MS, startControlServer, type ControlRequest, type ControlResponse, type ControlServer } from '../control/index.js';
 import type { DaemonStatus } from '../control/index.js';
 import { HeartbeatNode, messageOf, type HbMessage } from '../heartbeat/index.js';
 import type { Logger } from '../log/index.js';
@@ -51,15 +51,19 @@ export interface DaemonOptions {
  */
 const LINGER_AFTER_SHUTDONE_MS = 1_000;
 
-/** An admin request refused because the cluster is busy is retried until it settles, for at most this long. */
+/**
+ * An admin request refused because the cluster is busy is retried until it
+ * settles, for at most this long: ADMIN_ANSWER_LIMIT_MS less the standby's own
+ * 10 s answer timer, so a request sent at the end still gets its outcome.
+ */
 const ADMIN_SETTLE_WAIT_MS = 15_000;
 
 /** The peer states the manager follows; `dead` comes as its own event, anything else is ignored. */
 const PEER_STATUSES = ['init', 'up', 'active'] as const;
 
-/** Refusals that waiting cannot cure. */
+/** Refusals that waiting cannot cure (and outcomes: a standby that was sent and then timed out or was cancelled). */
 function isPermanentRefusal(text: string): boolean {
-  return /nice_failback|shutdown/i.test(text);
+  return /nice_failback|shutdown|No reply to standby request|Standby request cancelled/i.test(text);
 }
 
 export class Daemon {
@@ -76,7 +80,11 @@ export class Daemon {
   private draining = false;
   private tickTimer: NodeJS.Timeout | undefined;
   private tickAt: number | undefined;
-  private adminAnswer: { accepted: boolean; text: string } | undefined;
+  /** hb_standby / hb_takeover requests waiting for the manager's admin-result, by id. */
+  /** Bumped whenever the manager's state changes (a refused request is asked again only after a change). */
+  private stateVersion = 0;
+  private readonly adminWaiters = new Map<number, (answer: { accepted: boolean; text: string }) => void>();
+  private adminSeq = 0;
   /** The cluster message being reduced: scripts it causes get its fields as HA_* (spec §9.8). */
   private triggerMessage: HbMessage | undefined;
   private readonly startedAt = Date.now();
@@ -144,8 +152,8 @@ export class Daemon {
 
     // Heartbeat checks for resources already running before it negotiates:
     // the manager adopts or releases them once it knows what the peer holds.
-    const running = await this.startupProbe();
-    this.dispatch({ type: 'startup-probe', now: this.now(), running });
+    const { running, partial } = await this.startupProbe();
+    this.dispatch({ type: 'startup-probe', now: this.now(), running, partial });
 
     await this.node.start();
     this.control = await startControlServer(this.paths.runDir, (request) => this.handleControl(request));
@@ -208,20 +216,34 @@ export class Daemon {
     });
   }
 
-  private async startupProbe(): Promise<string[]> {
+  /**
+   * Which groups run here before any negotiation. A group counts as running
+   * only when every resource says so (the address agents ask the kernel);
+   * some but not all is `partial` (a crash without reboot leaves the address
+   * up and the service down), and the manager completes or stops it.
+   */
+  private async startupProbe(): Promise<{ running: string[]; partial: string[] }> {
     const keys = this.config.haResources.groups.map((g) => g.key);
-    const results = await Promise.all(
+    const running: string[] = [];
+    const partial: string[] = [];
+    await Promise.all(
       keys.map(async (key) => {
         try {
           const status = await this.runner.status(key);
-          return status.state === 'stopped' ? undefined : key;
+          if (status.state === 'running') running.push(key);
+          else if (status.state === 'partial') {
+            const down = status.resources.filter((r) => r.state !== 'running').map((r) => r.resource);
+            this.rscLog.warn(`Resource group ${key} is only partially running at start-up: not running: ${down.join(', ')}`);
+            partial.push(key);
+          }
         } catch (err) {
+          // Unknown is treated as half up: it is stopped or completed, never adopted as it is.
           this.rscLog.error(`status of resource group ${key} at start-up failed: ${(err as Error).message}`);
-          return key;
+          partial.push(key);
         }
       }),
     );
-    return results.filter((k): k is string => k !== undefined);
+    return { running, partial };
   }
 
   // ──────────────────────────── the manager loop ────────────────────────────
@@ -239,6 +261,7 @@ export class Daemon {
           this.log.crit(`resource manager failed on event ${e.type}: ${(err as Error).stack ?? String(err)}`);
           continue;
         }
+        if (result.state !== this.state) this.stateVersion++;
         this.state = result.state;
         for (const command of result.commands) this.execute(command);
         const move = this.moves.settle(this.state.running?.activity, this.now());
@@ -300,9 +323,16 @@ export class Daemon {
             'Stop them by hand, then run heartbeat -k again',
         );
         return;
-      case 'admin-result':
-        this.adminAnswer = { accepted: command.accepted, text: command.text };
+      case 'admin-result': {
+        const waiter = command.id === undefined ? undefined : this.adminWaiters.get(command.id);
+        if (waiter === undefined) {
+          this.log.debug(`admin-result for no waiting request: ${command.text}`);
+          return;
+        }
+        this.adminWaiters.delete(command.id!);
+        waiter({ accepted: command.accepted, text: command.text });
         return;
+      }
     }
   }
 
@@ -512,19 +542,35 @@ export class Daemon {
   private async adminMove(command: 'standby' | 'takeover', scope: StandbyRequest): Promise<ControlResponse> {
     if (this.stopping) return { ok: false, error: 'heartbeat is shutting down' };
     if (command === 'takeover') this.clearIneligibility('hb_takeover by the admin');
-    const attempt = (): { accepted: boolean; text: string } => {
-      this.adminAnswer = undefined;
-      this.dispatch({ type: command === 'standby' ? 'admin-standby' : 'admin-takeover', now: this.now(), rsc: scope });
-      return this.adminAnswer ?? { accepted: false, text: 'the resource manager gave no answer' };
-    };
-    let answer = attempt();
+    const limitAt = Date.now() + ADMIN_ANSWER_LIMIT_MS;
+    // The manager answers at once (refused, hb_takeover sent) or, for a
+    // standby it sent, with the outcome (the peer's `other`, or the 10 s
+    // "No reply to standby request").
+    const attempt = (retry: boolean): Promise<{ accepted: boolean; text: string }> =>
+      new Promise((resolve) => {
+        const id = ++this.adminSeq;
+        const timer = setTimeout(() => {
+          this.adminWaiters.delete(id);
+          resolve({ accepted: false, text: `no outcome within ${ADMIN_ANSWER_LIMIT_MS / 1000} s` });
+        }, Math.max(0, limitAt - Date.now()));
+        this.adminWaiters.set(id, (answer) => {
+          clearTimeout(timer);
+          resolve(answer);
+        });
+        this.dispatch({ type: command === 'standby' ? 'admin-standby' : 'admin-takeover', now: this.now(), rsc: scope, id, retry });
+      });
+    let answer = await attempt(false);
     const deadline = Date.now() + ADMIN_SETTLE_WAIT_MS;
     // Heartbeat silently ignores a request that arrives while resources are
-    // moving; an admin (or a script) would rather it happened once they settle.
+    // moving; an admin (or a script) would rather it happened once they
+    // settle. The refusal was logged once; retries are logged at debug level.
+    let lastTry = this.stateVersion;
     while (!answer.accepted && !isPermanentRefusal(answer.text) && Date.now() < deadline && !this.stopping) {
       await new Promise((r) => setTimeout(r, 250));
-      if (!isStable(this.state)) continue;
-      answer = attempt();
+      // Asking again only makes sense once something changed and the cluster is stable.
+      if (!isStable(this.state) || this.stateVersion === lastTry) continue;
+      lastTry = this.stateVersion;
+      answer = await attempt(true);
     }
     return answer.accepted ? { ok: true, result: { text: answer.text } } : { ok: false, error: answer.text };
   }
@@ -593,6 +639,10 @@ export class Daemon {
     this.log.info(`All resources released; heartbeating ${linger} ms more so the peer hears it, then exiting`);
     await new Promise((r) => setTimeout(r, linger));
     await this.close();
+    // Heartbeat's last line of a stop (heartbeat.c, "%s Heartbeat shutdown
+    // complete." with the node name): every watcher of a stop waits for it
+    // (CTS's CM_hb.py "Pat:We_stopped").
+    this.log.info(`${this.config.localNode} Heartbeat shutdown complete.`);
     this.log.info('heartbeat-ts stopped');
     this.resolveExit(0);
   }
@@ -600,6 +650,8 @@ export class Daemon {
   /** Stops everything without touching resources (used after a completed shutdown, or when start fails). */
   async close(): Promise<void> {
     if (this.tickTimer) clearTimeout(this.tickTimer);
+    for (const waiter of this.adminWaiters.values()) waiter({ accepted: false, text: 'heartbeat is shutting down' });
+    this.adminWaiters.clear();
     for (const [signal, handler] of this.signalHandlers) process.off(signal, handler);
     await this.probes?.stop();
     await this.control?.close();

@@ -1,7 +1,9 @@
 // The one logger of a heartbeat-ts process (winston), passed down to every
 // part with a component label. Text lines follow Heartbeat's logfile form
 // (`heartbeat[PID]: 2026/11/22_03:03:32 WARN: …`) so existing log watchers
-// keep working; `format: 'json'` writes one JSON object per line instead.
+// keep working: the message follows the level exactly as Heartbeat writes
+// it, and the component label comes after it. `format: 'json'` writes one
+// JSON object per line instead (with `component` as a field).
 //
 // Log writes are asynchronous stream writes: nothing on the heartbeat send
 // path waits for a disk or for syslog.
@@ -88,12 +90,20 @@ function metaText(info: Record<string, unknown>): string {
   return parts.length ? ` (${parts.join(' ')})` : '';
 }
 
+/**
+ * `heartbeat[PID]: 2026/11/22_03:03:32 LEVEL: message [component] (meta)`.
+ * The message comes right after `LEVEL: `, exactly as Heartbeat writes it:
+ * watchers match `CRIT: Cluster node .* returning after partition`, so the
+ * component label goes after the text, never between level and message.
+ */
+export function formatTextLine(ident: string, pid: number, when: Date, info: Record<string, unknown>): string {
+  const level = HEARTBEAT_LEVEL_TEXT[info.level as LogLevel] ?? String(info.level);
+  const component = typeof info.component === 'string' ? ` [${info.component}]` : '';
+  return `${ident}[${pid}]: ${timestamp(when)} ${level}: ${String(info.message)}${component}${metaText(info)}`;
+}
+
 function textFormat(ident: string): winston.Logform.Format {
-  return winston.format.printf((info) => {
-    const level = HEARTBEAT_LEVEL_TEXT[info.level as LogLevel] ?? info.level;
-    const component = typeof info.component === 'string' ? `[${info.component}] ` : '';
-    return `${ident}[${process.pid}]: ${timestamp(new Date())} ${level}: ${component}${String(info.message)}${metaText(info as Record<string, unknown>)}`;
-  });
+  return winston.format.printf((info) => formatTextLine(ident, process.pid, new Date(), info as Record<string, unknown>));
 }
 
 function jsonFormat(node: string | undefined): winston.Logform.Format {

@@ -25,7 +25,7 @@ export const MOVE_REASONS: Readonly<Record<MoveKind, readonly string[]>> = {
   failback: ['standby', 'ip_request'],
   standby: ['hb_standby', 'hb_takeover', 'auto_failback', 'handover', 'other'],
   release: ['shutdown', 'partition_heal', 'startup_conflict', 'ip_request', 'other'],
-  acquire: ['startup', 'reacquire'],
+  acquire: ['startup', 'reacquire', 'startup_complete'],
 };
 
 function standbyOrigin(reason: string): string {
@@ -56,6 +56,8 @@ export function classifyActivity(a: Activity, localNode: string, homeOf: (key: s
       return { kind: allHome ? 'failback' : 'takeover', reason: 'ip_request', detail: `taken from ${a.from} (ip-request-resp)` };
     case 'reacquire':
       return { kind: 'acquire', reason: 'reacquire', detail: a.reason };
+    case 'complete':
+      return { kind: 'acquire', reason: 'startup_complete', detail: a.reason };
     case 'standby-release':
       return { kind: 'standby', reason: standbyOrigin(a.reason), detail: a.reason };
     case 'giveup-all':

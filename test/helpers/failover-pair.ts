@@ -117,11 +117,17 @@ export interface OurFailoverPair {
   /** `heartbeat -k` and wait for the daemon to exit; returns the epoch ms of the event. */
   stop(name: string): Promise<number>;
   /**
+   * Every process of the node SIGKILLed (daemon, nginx), the machine left as
+   * it is: link up, addresses still on the interface. A crash without reboot
+   * (restart it with `start(name, { reboot: false })`). Returns the epoch ms.
+   */
+  crashProcesses(name: string): Promise<number>;
+  /**
    * Start a stopped or crashed node again on its directories. A crashed node
    * is "rebooted" first: addresses other than its own dropped, run state
-   * cleared, link plugged back.
+   * cleared, link plugged back; `reboot: false` keeps what the crash left.
    */
-  start(name: string): Promise<OurNode>;
+  start(name: string, opts?: { readonly reboot?: boolean }): Promise<OurNode>;
   /**
    * Wait (bounded) until every running node is active, sees the other running
    * node active, is stable, and agrees that group `key` is held by `holders[key]`
@@ -368,9 +374,22 @@ export async function startOurFailoverPair(lab: Lab, opts: OurPairOptions = {}):
     if (node(n).isRunning()) throw new Error(`heartbeat -k on ${n} returned but the daemon is still running`);
     return at;
   };
-  const start = async (n: string): Promise<OurNode> => {
+  const crashProcesses = async (n: string): Promise<number> => {
+    // The watcher's monitor lives in the node's namespace and would die with it.
+    await watcher?.pause(n);
+    const at = Date.now();
+    await node(n).crash();
+    return at;
+  };
+  const start = async (n: string, startOpts: { readonly reboot?: boolean } = {}): Promise<OurNode> => {
     if (running(n)) throw new Error(`${n} is already running`);
     await watcher?.resume(n);
+    if (startOpts.reboot === false) {
+      progress(`starting heartbeat-ts on ${n} (no reboot: what the crash left is still there)`);
+      const again = await startOurNode(hostOf(n), nodeOptions(n));
+      nodes.set(n, again);
+      return again;
+    }
     // A reboot: the kernel forgets the addresses, /run is empty, the cable is back.
     await dropStaleAddresses(hostOf(n));
     if (crashWindow === n) {
@@ -533,6 +552,7 @@ export async function startOurFailoverPair(lab: Lab, opts: OurPairOptions = {}):
     prober: probe,
     watcher,
     crash,
+    crashProcesses,
     stop,
     start,
     waitHolders,

@@ -49,12 +49,12 @@ export function isNormalWarning(line: string): boolean {
 /**
  * WARN/ERROR/CRIT lines OUR daemon logs in this lab that are normal, each
  * the consequence of a choice the test made on purpose. Lines are as
- * interop-our-node.ts gives them: "warn: [component] message" or, for the
+ * interop-our-node.ts gives them: "warn: message [component]" or, for the
  * config check, "warn: <file>[:line]: warning: …".
  */
 export const OUR_NORMAL_WARNINGS: ReadonlyArray<readonly [string, RegExp]> = [
   // spec §7.1: the first start on an empty state dir seeds hb_generation from the clock, as the real one does.
-  ['first start', /^warn: (\[\w+\] )?No Previous generation - starting at \d+$/],
+  ['first start', /^warn: No Previous generation - starting at \d+( \[\w+\])?$/],
   // The test's initdead (3 s, see its header) is below the recommended 10 s on purpose; the real one warns too.
   ['initdead below 10 s', /^warn: \S+\/ha\.cf:\d+: warning: initdead \([^)]*\) may be too small\b/],
   // The shared ha.cf leaves auto_failback unset (legacy), like the real node's: our config check says so …
@@ -62,7 +62,7 @@ export const OUR_NORMAL_WARNINGS: ReadonlyArray<readonly [string, RegExp]> = [
   // … and our resource manager logs Heartbeat's three legacy lines, as the real one does (NORMAL_WARNINGS).
   [
     'legacy auto_failback',
-    /^warn: (\[\w+\] )?(Deprecated 'legacy' auto_failback option selected\.|Please convert to 'auto_failback on'\.|When you do, then you can use ipfail, and hb_standby)$/,
+    /^warn: (Deprecated 'legacy' auto_failback option selected\.|Please convert to 'auto_failback on'\.|When you do, then you can use ipfail, and hb_standby)( \[\w+\])?$/,
   ],
   // Issue 3's interop is the heartbeat layer: ours runs with an empty haresources.
   ['no resource group', /^warn: \S+\/haresources: warning: haresources defines no resource group\b/],

@@ -24,6 +24,9 @@ export interface SeqTrack {
   readonly ackTrigger: number;
   /** Highest of OUR seqs this peer has ACKed. */
   ackseq: number;
+  /** When a replay of an older generation was last logged, and how many since were not. */
+  replayLoggedAt?: Millis;
+  replaysNotLogged?: number;
 }
 
 export interface NodeRecord {

@@ -13,6 +13,14 @@ import type { LogLevel, Millis } from './types.js';
 
 /** Heartbeat's MAXMISSING: missing seqs remembered per peer. */
 export const MAX_MISSING = MAX_HISTORY;
+/**
+ * A flood of packets from an older generation (a replay, or a restarted
+ * peer's stale retransmissions) is logged once per peer, then at most once
+ * per this interval with the count of those not logged: Heartbeat logs an
+ * ERROR for each one (~200 lines in 30 s of flood).
+ */
+export const REPLAY_LOG_INTERVAL_MS = 60_000;
+
 /** More lost than this in one gap: start tracking afresh (FLOWCONTROL_LIMIT, spec §7.2). */
 export const MAX_GAP = MAX_HISTORY / 2;
 
@@ -98,8 +106,16 @@ export function shouldDropMessage(ctx: FilterContext, node: NodeRecord, msg: HbM
   let restart = false;
 
   if (gen < track.generation) {
-    ctx.log('error', `should_drop_message: attempted replay attack [${node.name}]? [gen = ${gen}, curgen = ${track.generation}]`);
     ctx.replayRejected(node);
+    // Dropped, and nothing is wrong here: a WARN, once per peer and interval.
+    if (track.replayLoggedAt === undefined || ctx.now - track.replayLoggedAt >= REPLAY_LOG_INTERVAL_MS) {
+      const more = track.replaysNotLogged ? ` (${track.replaysNotLogged} more since the last one not logged)` : '';
+      ctx.log('warn', `should_drop_message: attempted replay attack [${node.name}]? [gen = ${gen}, curgen = ${track.generation}]${more}`);
+      track.replayLoggedAt = ctx.now;
+      track.replaysNotLogged = 0;
+    } else {
+      track.replaysNotLogged = (track.replaysNotLogged ?? 0) + 1;
+    }
     return 'drop';
   }
   if (t.toLowerCase() === 'status') {

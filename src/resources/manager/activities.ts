@@ -101,9 +101,15 @@ function plan(tx: Tx, a: Activity): RunningActivity {
       const g = groupData(s, a.key);
       if (isHeld(g) && g.foundAtStartup) {
         g.foundAtStartup = false;
-        log(tx, 'warn', `Adopting resource group ${a.key} found running at start-up: ${a.from} gave it up`);
+        log(
+          tx,
+          'warn',
+          g.state === 'partial'
+            ? `Completing resource group ${a.key} found partially running at start-up: ${a.from} gave it up (its resources that run are left alone)`
+            : `Adopting resource group ${a.key} found running at start-up: ${a.from} gave it up`,
+        );
       }
-      run.ops = startsIn(s, notHeld(s, [a.key]));
+      run.ops = startsIn(s, [a.key].filter((key) => !isHeld(groupData(s, key)) || groupData(s, key).state === 'partial'));
       return run;
     }
     case 'release':
@@ -111,6 +117,9 @@ function plan(tx: Tx, a: Activity): RunningActivity {
       return run;
     case 'reacquire':
       run.ops = startsIn(s, notHeld(s, a.keys));
+      return run;
+    case 'complete':
+      run.ops = startsIn(s, a.keys);
       return run;
   }
 }
@@ -120,7 +129,8 @@ function stillRight(tx: Tx, run: RunningActivity, op: GroupOp): boolean {
   const s = tx.s;
   const g = groupData(s, op.key);
   if (op.op === 'stop') return isHeld(g);
-  if (isHeld(g)) return false;
+  // A partially running group is completed by a start (start is idempotent); anything else held is not started again.
+  if (isHeld(g) && g.state !== 'partial') return false;
   if (s.shutdown.phase !== 'none') {
     log(tx, 'info', `Not starting resource group ${op.key}: shutdown in progress`);
     return false;
@@ -253,7 +263,8 @@ function complete(tx: Tx, run: RunningActivity): void {
       return;
     case 'standby-release':
       if (run.stopFailures.length > 0) {
-        abandonStandby(tx, a.rsc, run.stopFailures);
+        const stoppedHere = run.ops.filter((op) => op.op === 'stop' && groupData(s, op.key).state === 'stopped').map((op) => op.key);
+        abandonStandby(tx, a.rsc, run.stopFailures, a.claimed ?? a.rsc, stoppedHere);
         return;
       }
       log(tx, 'info', `${rscName(a.rsc)} HA resource release completed (standby).`);
@@ -291,6 +302,9 @@ function complete(tx: Tx, run: RunningActivity): void {
       return;
     case 'reacquire':
       if (s.commUp) sendHeld(tx, s.rstate === 'STABLE');
+      return;
+    case 'complete':
+      // The claim was made at start-up and announced; nothing changes on the wire.
       return;
   }
 }

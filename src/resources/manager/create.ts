@@ -64,7 +64,7 @@ export function createManager(init: ManagerInit): ManagerState {
     foreignWorkDone: false,
     announced: false,
     announceReason: null,
-    standby: { phase: 'NOT', rsc: ALL, deadline: null, partner: null, origin: '', role: null },
+    standby: { phase: 'NOT', rsc: ALL, deadline: null, partner: null, origin: '', role: null, adminId: null },
     peers: Object.fromEntries(
       config.peers.map((p) => [p, { status: 'init' as const, anyPackets: false, holds: NONE, hasResources: true, legacyHolds: [], negotiated: false }]),
     ),
@@ -77,6 +77,7 @@ export function createManager(init: ManagerInit): ManagerState {
     handovers: [],
     pull: null,
     partition: null,
+    healPending: null,
     reannounce: {},
     legacyAsks: {},
     nodeIneligible: null,

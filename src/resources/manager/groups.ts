@@ -32,9 +32,9 @@ export function groupsIn(s: AnyState, rsc: RscBits, view: string = s.config.loca
   return s.config.groups.filter((g) => has(rsc, categoryFrom(g, view)));
 }
 
-/** Held here: its resources are (or are being) up on this node. `failed` is not held. */
+/** Held here: its resources are (or are being) up on this node, some of them at least (`partial`). `failed` is not held. */
 export function isHeld(g: { readonly state: string }): boolean {
-  return g.state === 'starting' || g.state === 'running' || g.state === 'stopping' || g.state === 'stop-failed';
+  return g.state === 'starting' || g.state === 'running' || g.state === 'partial' || g.state === 'stopping' || g.state === 'stop-failed';
 }
 
 export function heldKeys(s: AnyState): string[] {

@@ -4,7 +4,7 @@
 // PerformAutoFailback(), re-expressed over the transaction.
 import { enqueue, busy } from './activities.js';
 import { resourceMessage, startingMessage, type ClusterMessage } from './cluster-message.js';
-import { activePeers, readyPeers, groupsIn, isHeld, livePeers, otherHoldsMine, wireHold, believedHolders, groupData } from './groups.js';
+import { activePeers, readyPeers, groupsIn, heldBits, isHeld, livePeers, otherHoldsMine, wireHold, believedHolders, groupData } from './groups.js';
 import { adoptFoundRunning, reannounceKeptGroups, resolveFoundRunningConflicts, resolvePartition, standbyAbortedByPeer } from './reconcile.js';
 import { isStable } from './queries.js';
 import { FOREIGN, LOCAL, NONE, applyHolding, has, parseRsc, rscName, union } from './rsc.js';
@@ -44,12 +44,38 @@ export function armRequestDelay(tx: Tx): void {
 export function announce(tx: Tx, reason: string): void {
   const s = tx.s;
   if (s.announced || !s.localWorkDone || !s.foreignWorkDone) return;
-  if (busy(s)) {
+  // A group found half up at start-up is about to be completed or stopped: not acquired yet.
+  if (busy(s) || s.config.groups.some((g) => groupData(s, g.key).state === 'partial')) {
     s.announceReason = reason;
     return;
   }
   s.announced = true;
   log(tx, 'info', `Initial resource acquisition complete (${reason})`);
+}
+
+/**
+ * After a partition heal, once nothing moves any more: "Initial resource
+ * acquisition complete", the line watchers wait for after a split (CTS's
+ * Split_brain test waits for it from both nodes, because Heartbeat restarts
+ * both). heartbeat-ts does not restart, but this milestone is as true here:
+ * every group is on exactly one node again, and this node is stable.
+ */
+export function announceHealSettled(tx: Tx): void {
+  const s = tx.s;
+  if (s.healPending === null) return;
+  if (s.shutdown.phase !== 'none') {
+    s.healPending = null;
+    return;
+  }
+  // Kept groups still waiting for the peer to release its copy: not settled yet.
+  if (!isStable(s) || (s.config.niceFailback && s.rstate !== 'STABLE') || Object.keys(s.reannounce).length > 0) return;
+  log(tx, 'info', `Initial resource acquisition complete (partition with ${s.healPending} healed; no restart)`);
+  s.healPending = null;
+}
+
+/** A peer came back after a partition: its heal is announced once it has settled. */
+export function notePartitionHeal(tx: Tx, peer: string): void {
+  if (tx.s.peers[peer] !== undefined && tx.s.shutdown.phase === 'none') tx.s.healPending = peer;
 }
 
 /**
@@ -293,9 +319,13 @@ export function audit(tx: Tx): void {
   if (!s.config.niceFailback || !s.commUp) return;
   const mine = wireHold(s);
   const theirs = otherHoldsMine(s);
+  // "Both machines own" only where this node really runs a group of the
+  // category: a claim over a category it holds nothing of (an empty one, or
+  // one it gave up) doubles nothing, and is no ERROR.
+  const running = heldBits(s);
   const findings: string[] = [];
-  if (has(mine, LOCAL) && has(theirs, LOCAL)) findings.push('Both machines own our resources!');
-  if (has(mine, FOREIGN) && has(theirs, FOREIGN)) findings.push('Both machines own foreign resources!');
+  if (has(mine, LOCAL) && has(running, LOCAL) && has(theirs, LOCAL)) findings.push('Both machines own our resources!');
+  if (has(mine, FOREIGN) && has(running, FOREIGN) && has(theirs, FOREIGN)) findings.push('Both machines own foreign resources!');
   if (isStable(s) && s.shutdown.phase === 'none' && s.rstate !== 'SHUTDOWN' && !busy(s)) {
     const held = union(mine, theirs);
     if (groupsIn(s, LOCAL).length > 0 && !has(held, LOCAL)) findings.push('No one owns our local resources!');

@@ -10,12 +10,14 @@ type AnyState = StateData | ManagerState;
 
 /** hb_rsc_isstable(): no resource activity here, none announced by the peer, no standby running. */
 export function isStable(s: AnyState): boolean {
-  if (!s.config.niceFailback) return !busy(s);
+  if (!s.config.niceFailback) return !busy(s) && !s.config.groups.some((g) => (s.groups[g.key] as GroupData).state === 'partial');
   if (busy(s)) return false;
   // Everything released and shutdone sent: nothing here can move any more.
   if (s.shutdown.phase === 'done') return true;
   // Heartbeat's special case for a shutdown requested before negotiation began.
   if (s.shutdown.phase !== 'none' && s.rstate === 'INIT') return true;
+  // A group found half up is neither held nor released until it is completed or stopped.
+  if (s.config.groups.some((g) => (s.groups[g.key] as GroupData).state === 'partial')) return false;
   return (
     s.otherStable &&
     !s.takeoverInProgress &&
@@ -85,6 +87,11 @@ function explain(s: AnyState, key: string, home: string, holder: string): string
   switch (g.state) {
     case 'running':
       parts.push(`This node holds it: ${g.note === '' ? 'it is running here' : g.note}.`);
+      break;
+    case 'partial':
+      parts.push(
+        'This node runs only part of it: some of its resources were found running at start-up and others not. It is not reported as held: it is completed (started) if this node keeps it, stopped if another node holds it.',
+      );
       break;
     case 'starting':
       parts.push(`This node is starting it: ${inFlightReason(s, key)}.`);

@@ -18,48 +18,74 @@ import { ALL, FOREIGN, NONE, has, rscName, union, type RscBits } from './rsc.js'
 import { STANDBY_ABORTED_INFO, cancelStandby } from './standby.js';
 import { log, seconds, type Tx } from './tx.js';
 
-/** The start-up probe: groups with resources already running before any negotiation. */
-export function onStartupProbe(tx: Tx, running: readonly string[]): void {
+/**
+ * The start-up probe: groups whose resources all run (`running`) or only
+ * some (`partial`: a crash without reboot left the address up and the
+ * service down) before any negotiation. Both are held (nothing that runs may
+ * run twice); only a complete group is ever adopted as it is.
+ */
+export function onStartupProbe(tx: Tx, running: readonly string[], partial: readonly string[] = []): void {
   const s = tx.s;
   // It describes the node before any negotiation; later, this node's own
   // operations have changed what runs, and the result is stale.
   const late = s.commUp || s.shutdown.phase !== 'none' || busy(s) || s.config.groups.some((g) => groupData(s, g.key).state !== 'stopped');
   if (late) {
-    log(tx, 'warn', `start-up probe result arrived after resource activity began: ignored (running: ${running.join(', ') || 'none'})`);
+    const what = [...running, ...partial.map((k) => `${k} (partly)`)];
+    log(tx, 'warn', `start-up probe result arrived after resource activity began: ignored (running: ${what.join(', ') || 'none'})`);
     return;
   }
+  const partly = new Set(partial);
+  const reported = new Set([...running, ...partial]);
+  for (const key of reported) {
+    if (groupConfig(s, key) === undefined) log(tx, 'error', `start-up probe reports an unknown resource group ${key}: ignored`);
+  }
   let found = 0;
-  for (const key of new Set(running)) {
-    if (groupConfig(s, key) === undefined) {
-      log(tx, 'error', `start-up probe reports an unknown resource group ${key}: ignored`);
-      continue;
-    }
+  for (const key of s.config.groups.map((g) => g.key).filter((k) => reported.has(k))) {
     const g = groupData(s, key);
     if (isHeld(g) || s.running?.inFlight?.key === key) continue;
-    g.state = 'running';
+    const isPartial = partly.has(key);
+    g.state = isPartial ? 'partial' : 'running';
     g.foundAtStartup = true;
-    g.note = 'found running at start-up, before any negotiation';
+    g.note = isPartial ? 'found partially running at start-up, before any negotiation' : 'found running at start-up, before any negotiation';
     g.noteAt = tx.now;
     if (s.config.niceFailback) s.claim = union(s.claim, myCategory(s, key));
     found++;
-    log(tx, 'warn', `Resource group ${key} is already running on this node before any negotiation (start-up status check)`);
+    log(
+      tx,
+      'warn',
+      isPartial
+        ? `Resource group ${key} is partially running on this node before any negotiation (start-up status check: some of its resources are not running); it is completed if this node keeps it, stopped if another node holds it`
+        : `Resource group ${key} is already running on this node before any negotiation (start-up status check)`,
+    );
   }
   if (found === 0) log(tx, 'info', 'Start-up status check: no resource group is running on this node');
 }
 
-/** Found-running groups nobody else holds become ours (with a loud line each). */
+/**
+ * Found-running groups nobody else holds become ours (with a loud line
+ * each); a partially running one is completed first (its start leaves the
+ * running resources alone, as Heartbeat's takegroup does), in haresources order.
+ */
 export function adoptFoundRunning(tx: Tx, why: string): void {
   const s = tx.s;
+  const complete: string[] = [];
   for (const cfg of s.config.groups) {
     const g = groupData(s, cfg.key);
     if (!g.foundAtStartup || believedHolders(s, cfg.key).length > 0) continue;
     g.foundAtStartup = false;
-    g.note = `found running at start-up and adopted: ${why}`;
+    if (g.state === 'partial') {
+      g.note = `found partially running at start-up and kept: ${why}; completing it`;
+      log(tx, 'warn', `Completing resource group ${cfg.key} found partially running at start-up: ${why} (its resources that run are left alone)`);
+      complete.push(cfg.key);
+    } else {
+      g.note = `found running at start-up and adopted: ${why}`;
+      log(tx, 'warn', `Adopting resource group ${cfg.key} found running at start-up: ${why}`);
+    }
     g.noteAt = tx.now;
-    log(tx, 'warn', `Adopting resource group ${cfg.key} found running at start-up: ${why}`);
     // A foreign group adopted here goes home like one taken over from a dead node.
     if (s.config.niceFailback && categoryFrom(cfg, s.config.localNode) === FOREIGN) s.needsFailback = true;
   }
+  if (complete.length > 0) enqueue(tx, { kind: 'complete', keys: complete, reason: `found partially running at start-up and kept: ${why}` });
 }
 
 /** Found-running groups another node holds are stopped here (nice_failback: its `resource` message says so). */

@@ -9,7 +9,7 @@ import { isStable } from './queries.js';
 import { NONE } from './rsc.js';
 import { log, send, seconds, type Tx } from './tx.js';
 
-const ACQUISITIONS = new Set(['acquire-local', 'mach-down', 'standby-acquire', 'legacy-take', 'reacquire']);
+const ACQUISITIONS = new Set(['acquire-local', 'mach-down', 'standby-acquire', 'legacy-take', 'reacquire', 'complete']);
 
 export function onShutdown(tx: Tx, reason: string): void {
   const sd = tx.s.shutdown;

@@ -54,9 +54,19 @@ export const STANDBY_TABLE: Readonly<Record<StandbyPhase, Readonly<Record<Info, 
 /** The info a heartbeat-ts initiator puts on its holding when a failed stop forced it to abandon a standby. */
 export const STANDBY_ABORTED_INFO = 'standby_aborted';
 
+/** The hb_standby request waiting for this standby's outcome gets its answer (once). */
+function answerWaitingAdmin(tx: Tx, accepted: boolean, text: string): void {
+  const st = tx.s.standby;
+  if (st.adminId === null) return;
+  const id = st.adminId;
+  st.adminId = null;
+  tx.out.push({ kind: 'admin-result', request: 'standby', accepted, text, ...(id === 0 ? {} : { id }) });
+}
+
 export function cancelStandby(tx: Tx, why: string): void {
   const st = tx.s.standby;
   if (st.phase === 'NOT' && st.deadline === null) return;
+  answerWaitingAdmin(tx, false, `Standby request cancelled: ${why}`);
   log(tx, 'info', `Cancelling pending standby operation (${why})`);
   st.phase = 'NOT';
   st.deadline = null;
@@ -68,6 +78,7 @@ export function cancelStandby(tx: Tx, why: string): void {
 export function standbyTimerExpired(tx: Tx): void {
   const s = tx.s;
   log(tx, 'warn', 'No reply to standby request.  Standby request cancelled.');
+  answerWaitingAdmin(tx, false, 'No reply to standby request.  Standby request cancelled.');
   s.standby.deadline = null;
   s.otherStable = true;
   s.standby.phase = 'NOT';
@@ -186,6 +197,7 @@ export function processAsk(tx: Tx, msg: ClusterMessage, origin: Origin): void {
       st.deadline = tx.now + s.config.timers.standbyResourceTimeout;
       st.partner = from;
       log(tx, 'info', `standby: ${from} can take our ${rscName(rsc)} resources`);
+      answerWaitingAdmin(tx, true, `standby: ${from} can take our ${rscName(rsc)} resources`);
       goStandbyMe(tx, rsc);
       return;
     case 'released':
@@ -243,9 +255,10 @@ function finishStandby(tx: Tx): void {
 function goStandbyMe(tx: Tx, rsc: RscBits): void {
   const s = tx.s;
   s.otherStable = false;
+  const claimed = without(s.claim, without(s.claim, rsc));
   s.claim = without(s.claim, rsc);
   sendHeld(tx, false, 'standby');
-  enqueue(tx, { kind: 'standby-release', rsc, reason: `given to the other node (${s.standby.origin})` });
+  enqueue(tx, { kind: 'standby-release', rsc, claimed, reason: `given to the other node (${s.standby.origin})` });
 }
 
 /** go_standby(OTHER, R): take what the initiator gave up (R in its view), then `done`. */
@@ -273,20 +286,24 @@ export function standbyAcquireFinished(tx: Tx): void {
   emitOwnAsk(tx, st.rsc, 'done');
 }
 
-/** A failed stop ends a release half-way: keep R, restart what was already stopped, tell the peer. */
-export function abandonStandby(tx: Tx, rsc: RscBits, stopFailed: readonly string[]): void {
+/**
+ * A failed stop ends a release half-way: keep what this node claimed of R
+ * (never more: claiming a category it did not hold made both nodes log "Both
+ * machines own … resources!"), restart what this release stopped, tell the peer.
+ */
+export function abandonStandby(tx: Tx, rsc: RscBits, stopFailed: readonly string[], claimed: RscBits = rsc, stoppedHere?: readonly string[]): void {
   const s = tx.s;
-  log(tx, 'error', `Standby abandoned: resource group(s) ${stopFailed.join(', ')} would not stop; keeping the [${rscName(rsc)}] resources on this node`);
+  log(tx, 'error', `Standby abandoned: resource group(s) ${stopFailed.join(', ')} would not stop; keeping the [${rscName(claimed)}] resources on this node`);
   s.standby.phase = 'NOT';
   s.standby.deadline = null;
   s.standby.role = null;
   s.standby.partner = null;
   s.otherStable = true;
-  s.claim = union(s.claim, rsc);
+  s.claim = union(s.claim, claimed);
   // Heartbeat responders ignore this info value; a heartbeat-ts responder stops waiting for `done`.
   sendHeld(tx, true, STANDBY_ABORTED_INFO);
-  const stopped = groupsIn(s, rsc).map((g) => g.key).filter((key) => !isHeld(groupData(s, key)));
-  enqueue(tx, { kind: 'reacquire', keys: stopped, reason: 'a standby was abandoned after a failed stop' });
+  const stopped = stoppedHere ?? groupsIn(s, rsc).map((g) => g.key).filter((key) => !isHeld(groupData(s, key)));
+  enqueue(tx, { kind: 'reacquire', keys: [...stopped], reason: 'a standby was abandoned after a failed stop' });
 }
 
 /**
@@ -295,11 +312,16 @@ export function abandonStandby(tx: Tx, rsc: RscBits, stopFailed: readonly string
  * would ignore on arrival is never sent (a refused `me` that still reaches the
  * peer can leave the peer waiting an hour in OTHER).
  */
-export function requestStandby(tx: Tx, rsc: RscBits, origin: string): { accepted: boolean; text: string } {
+export function requestStandby(
+  tx: Tx,
+  rsc: RscBits,
+  origin: string,
+  opts: { readonly alone?: 'refuse' | 'ask-anyway'; readonly quiet?: boolean } = {},
+): { accepted: boolean; text: string } {
   const s = tx.s;
   const me = s.config.localNode;
   const refuse = (level: 'info' | 'warn', text: string): { accepted: boolean; text: string } => {
-    log(tx, level, text);
+    log(tx, opts.quiet === true ? 'debug' : level, text);
     return { accepted: false, text };
   };
   if (!s.config.niceFailback) return refuse('warn', 'Standby mode only implemented when nice_failback on');
@@ -312,7 +334,12 @@ export function requestStandby(tx: Tx, rsc: RscBits, origin: string): { accepted
   if (st.phase !== 'NOT') return refuse('warn', `Ignored standby message 'me' from ${me} in state ${STANDBY_PHASE_NUMBER[st.phase]}`);
   if (!s.otherStable) return refuse('warn', `standby message [me] from ${me} ignored.  Other side is in flux.`);
   if (s.rstate !== 'STABLE') return refuse('warn', `standby message [me] from ${me} ignored.  local resources in flux.`);
-  if (readyPeers(s).length === 0) return refuse('warn', `standby [${rscName(rsc)}] refused: no other node is active and done with its start-up to take the resources`);
+  // hb_standby asks even with nobody to answer, and the request times out
+  // ("No reply to standby request", Heartbeat's semantics); heartbeat-ts's
+  // own hand-overs wait for a peer instead.
+  if (readyPeers(s).length === 0 && opts.alone !== 'ask-anyway') {
+    return refuse('warn', `standby [${rscName(rsc)}] refused: no other node is active and done with its start-up to take the resources`);
+  }
   log(tx, 'info', `Going standby [${rscName(rsc)}].`);
   beginOwnStandby(tx, rsc, origin);
   return { accepted: true, text: `Going standby [${rscName(rsc)}].` };
@@ -354,10 +381,19 @@ function standbyRequestBits(request: StandbyRequest): RscBits {
   }
 }
 
-/** hb_standby [all|local|foreign|failback] (failback = foreign, as the script maps it). */
-export function onAdminStandby(tx: Tx, request: StandbyRequest): void {
-  const result = requestStandby(tx, standbyRequestBits(request), `hb_standby ${request}`);
-  tx.out.push({ kind: 'admin-result', request: 'standby', ...result });
+/**
+ * hb_standby [all|local|foreign|failback] (failback = foreign, as the script
+ * maps it). A request that is sent is answered by its outcome: accepted when
+ * the other node says `other`, refused when it times out (Heartbeat's "No
+ * reply to standby request.  Standby request cancelled.") or is cancelled.
+ */
+export function onAdminStandby(tx: Tx, request: StandbyRequest, id?: number, retry = false): void {
+  const result = requestStandby(tx, standbyRequestBits(request), `hb_standby ${request}`, { alone: 'ask-anyway', quiet: retry });
+  if (result.accepted && tx.s.standby.phase === 'ME') {
+    tx.s.standby.adminId = id ?? 0;
+    return;
+  }
+  tx.out.push({ kind: 'admin-result', request: 'standby', ...result, ...(id === undefined ? {} : { id }) });
 }
 
 /** Groups the peer would give us for `hb_takeover R` (its standby; failback → all, spec §9.5). */
@@ -368,11 +404,11 @@ function groupsAskedFor(tx: Tx, request: StandbyRequest): string[] {
 }
 
 /** hb_takeover [all|local|foreign|failback]: ask the other node(s) to go standby. */
-export function onAdminTakeover(tx: Tx, request: StandbyRequest): void {
+export function onAdminTakeover(tx: Tx, request: StandbyRequest, id?: number, retry = false): void {
   const s = tx.s;
   const reply = (accepted: boolean, level: 'info' | 'warn', text: string): void => {
-    log(tx, level, text);
-    tx.out.push({ kind: 'admin-result', request: 'takeover', accepted, text });
+    log(tx, retry && !accepted ? 'debug' : level, text);
+    tx.out.push({ kind: 'admin-result', request: 'takeover', accepted, text, ...(id === undefined ? {} : { id }) });
   };
   if (!s.config.niceFailback) return reply(false, 'warn', 'hb_takeover refused: Standby mode only implemented when nice_failback on');
   if (s.shutdown.phase !== 'none') return reply(false, 'warn', 'hb_takeover refused: shutdown in progress');

@@ -7,7 +7,7 @@ import { onGroupResult, pump } from './activities.js';
 import { ipRequestMessage, type ClusterMessage } from './cluster-message.js';
 import { attemptHandovers, attemptPull, onProbeEligible, onProbeRelease } from './handover.js';
 import { onIpRequest, onIpRequestResp } from './legacy.js';
-import { announce, audit, onCommUp, onResource, onStarting } from './negotiation.js';
+import { announce, announceHealSettled, audit, notePartitionHeal, onCommUp, onResource, onStarting } from './negotiation.js';
 import { onPeerReturned, onStartupProbe } from './reconcile.js';
 import { cancelStandby, onAdminStandby, onAdminTakeover, onHbTakeover, processAsk } from './standby.js';
 import { onShutdown, tryShutdown } from './shutdown.js';
@@ -127,15 +127,21 @@ function onPeerRestarted(tx: Tx, ev: EventOf<'peer-restarted'>): void {
 /** Every event the manager takes, with the spec section it implements. */
 export const EVENT_TABLE: { readonly [T in ManagerEvent['type']]: Entry<EventOf<T>> } = {
   start: { spec: '§9.2', handle: (tx) => onStart(tx) },
-  'startup-probe': { spec: 'issue 5 (Heartbeat does not look)', handle: (tx, ev) => onStartupProbe(tx, ev.running) },
+  'startup-probe': { spec: 'issue 5 (Heartbeat does not look)', handle: (tx, ev) => onStartupProbe(tx, ev.running, ev.partial ?? []) },
   'comm-up': { spec: '§8.3, §9.3, §9.4', handle: (tx, ev) => onCommUp(tx, ev.activePeers) },
   'peer-status': { spec: '§8.2', handle: onPeerStatus },
   'peer-dead': { spec: '§9.6', handle: (tx, ev) => onPeerDead(tx, ev.peer) },
   'peer-restarted': { spec: '§7.1', handle: onPeerRestarted },
-  'peer-returned': { spec: '§7.1, §12.5', handle: (tx, ev) => onPeerReturned(tx, ev.peer) },
+  'peer-returned': {
+    spec: '§7.1, §12.5',
+    handle: (tx, ev) => {
+      notePartitionHeal(tx, ev.peer);
+      onPeerReturned(tx, ev.peer);
+    },
+  },
   message: { spec: '§6', handle: (tx, ev) => onMessage(tx, ev.message) },
-  'admin-standby': { spec: '§9.5', handle: (tx, ev) => onAdminStandby(tx, ev.rsc) },
-  'admin-takeover': { spec: '§9.5', handle: (tx, ev) => onAdminTakeover(tx, ev.rsc) },
+  'admin-standby': { spec: '§9.5', handle: (tx, ev) => onAdminStandby(tx, ev.rsc, ev.id, ev.retry === true) },
+  'admin-takeover': { spec: '§9.5', handle: (tx, ev) => onAdminTakeover(tx, ev.rsc, ev.id, ev.retry === true) },
   shutdown: { spec: '§9.7', handle: (tx, ev) => onShutdown(tx, ev.reason ?? 'shutdown requested') },
   'probe-release': { spec: 'issue 6', handle: (tx, ev) => onProbeRelease(tx, ev.group, ev.reason) },
   'probe-eligible': { spec: 'issue 6', handle: (tx, ev) => onProbeEligible(tx, ev.group, ev.reason) },
@@ -154,6 +160,7 @@ function settle(tx: Tx): void {
     if (!progressed) break;
   }
   if (tx.s.announceReason !== null && !tx.s.announced) announce(tx, tx.s.announceReason);
+  announceHealSettled(tx);
   audit(tx);
 }
 

@@ -75,8 +75,14 @@ export const RESOURCE_STATE_NUMBER: Readonly<Record<ResourceStateName, number>> 
 export type StandbyPhase = 'NOT' | 'ME' | 'OTHER' | 'DONE';
 export const STANDBY_PHASE_NUMBER: Readonly<Record<StandbyPhase, number>> = { NOT: 0, ME: 1, OTHER: 2, DONE: 3 };
 
-/** What a group is doing on this node. `failed` = a start failed and was rolled back: NOT held. */
-export type GroupRunState = 'stopped' | 'starting' | 'running' | 'stopping' | 'failed' | 'stop-failed';
+/**
+ * What a group is doing on this node. `failed` = a start failed and was
+ * rolled back: NOT held. `partial` = found at start-up with some of its
+ * resources running and some not: held (what runs must not run twice), not
+ * up; it is completed (started: start is idempotent) or stopped once the
+ * negotiation says who keeps it.
+ */
+export type GroupRunState = 'stopped' | 'starting' | 'running' | 'partial' | 'stopping' | 'failed' | 'stop-failed';
 
 export type PeerStatus = 'init' | 'up' | 'active' | 'dead';
 
@@ -121,8 +127,11 @@ export type Activity =
   | { kind: 'acquire-local'; getAnyway: boolean; reason: string; ask: boolean }
   /** mach_down X: take the dead node's groups. */
   | { kind: 'mach-down'; peer: string; reason: string }
-  /** go_standby(ME, R): release R (this node's view), then say `done`. */
-  | { kind: 'standby-release'; rsc: RscBits; reason: string }
+  /**
+   * go_standby(ME, R): release R (this node's view), then say `done`.
+   * `claimed`: the part of R this node claimed when it began (restored if a stop fails).
+   */
+  | { kind: 'standby-release'; rsc: RscBits; reason: string; claimed?: RscBits }
   /** go_standby(OTHER, R): acquire `acquire` (this node's view), then say `done` for `rsc` (initiator's view). */
   | { kind: 'standby-acquire'; rsc: RscBits; acquire: RscBits; reason: string }
   /** hb_giveup_resources: release everything, then `shutdone`. */
@@ -134,7 +143,9 @@ export type Activity =
   /** Release chosen groups (start-up probe conflict, partition heal), then announce the holding. */
   | { kind: 'release'; keys: string[]; reason: string }
   /** Start chosen groups again (a standby aborted by a failed stop). */
-  | { kind: 'reacquire'; keys: string[]; reason: string };
+  | { kind: 'reacquire'; keys: string[]; reason: string }
+  /** Start groups found partially running at start-up that this node keeps (their running resources are left alone). */
+  | { kind: 'complete'; keys: string[]; reason: string };
 
 export interface GroupOp {
   readonly op: 'start' | 'stop';
@@ -163,6 +174,12 @@ export interface StandbyData {
   partner: string | null;
   /** Who or what started it (hb_standby, hb_takeover from X, auto_failback, probe, failed start). */
   origin: string;
+  /**
+   * The hb_standby request (its id) waiting for the outcome of this standby:
+   * answered when the other node says `other` (accepted) or when the standby
+   * is cancelled or times out (refused, with Heartbeat's sentence).
+   */
+  adminId: number | null;
   /** This node gives resources up (initiator) or takes them (responder). */
   role: 'initiator' | 'responder' | null;
 }
@@ -221,6 +238,12 @@ export interface StateData {
   handovers: Handover[];
   /** auto_failback on and eligible again: ask the peer (hb_takeover local) to return our groups. */
   pull: { dueAt: number; reason: string; attempts: number } | null;
+  /**
+   * A peer returned after a partition (its name): once the heal has settled,
+   * the milestone Heartbeat's restart would log is written (it restarts both
+   * nodes; heartbeat-ts does not).
+   */
+  healPending: string | null;
   /** A peer returned after a partition: waiting for it to say what it holds. */
   partition: { peer: string; deadline: number } | null;
   /**
@@ -254,8 +277,12 @@ export type StandbyRequest = 'all' | 'local' | 'foreign' | 'failback';
 export type ManagerEvent =
   /** The daemon starts the manager (logs the configuration it runs with). */
   | { readonly type: 'start'; readonly now: number }
-  /** Groups that have at least one resource running before any negotiation (status of every resource). */
-  | { readonly type: 'startup-probe'; readonly now: number; readonly running: readonly string[] }
+  /**
+   * The status of every resource before any negotiation: `running` = groups
+   * whose every resource runs, `partial` = groups with some running and some
+   * not (a crash left them half up).
+   */
+  | { readonly type: 'startup-probe'; readonly now: number; readonly running: readonly string[]; readonly partial?: readonly string[] }
   /** The local comm is up (spec §8.3); `activePeers` = peers whose status is active now. */
   | { readonly type: 'comm-up'; readonly now: number; readonly activePeers: readonly string[] }
   | { readonly type: 'peer-status'; readonly now: number; readonly peer: string; readonly status: 'init' | 'up' | 'active' }
@@ -266,10 +293,14 @@ export type ManagerEvent =
   /** Same generation from a node marked dead: "returning after partition" (spec §7.1, §12.5). */
   | { readonly type: 'peer-returned'; readonly now: number; readonly peer: string }
   | { readonly type: 'message'; readonly now: number; readonly message: ClusterMessage }
-  /** hb_standby [all|local|foreign|failback]. */
-  | { readonly type: 'admin-standby'; readonly now: number; readonly rsc: StandbyRequest }
+  /**
+   * hb_standby [all|local|foreign|failback]. `id` comes back on the
+   * admin-result; `retry` = the daemon asks again once the cluster settled
+   * (its refusal was already logged once).
+   */
+  | { readonly type: 'admin-standby'; readonly now: number; readonly rsc: StandbyRequest; readonly id?: number; readonly retry?: boolean }
   /** hb_takeover [all|local|foreign|failback]. */
-  | { readonly type: 'admin-takeover'; readonly now: number; readonly rsc: StandbyRequest }
+  | { readonly type: 'admin-takeover'; readonly now: number; readonly rsc: StandbyRequest; readonly id?: number; readonly retry?: boolean }
   /** SIGTERM / heartbeat -k / probe action shutdown. */
   | { readonly type: 'shutdown'; readonly now: number; readonly reason?: string }
   /** Application probe (issue 6): release `group` (undefined = every group here) and stay ineligible. */
@@ -308,7 +339,7 @@ export type ManagerCommand =
   /** A graceful stop cannot finish: these groups would not stop (no shutdone was sent). */
   | { readonly kind: 'shutdown-blocked'; readonly keys: readonly string[] }
   /** The answer to an admin-standby / admin-takeover (for the control socket). */
-  | { readonly kind: 'admin-result'; readonly request: 'standby' | 'takeover'; readonly accepted: boolean; readonly text: string };
+  | { readonly kind: 'admin-result'; readonly request: 'standby' | 'takeover'; readonly accepted: boolean; readonly text: string; readonly id?: number };
 
 export interface StepResult {
   readonly state: ManagerState;

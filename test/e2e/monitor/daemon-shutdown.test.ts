@@ -76,7 +76,7 @@ async function expectCleanHandOver(c: ProbeCluster, exit: Exit, shutdownReason: 
   expect(log).toMatch(/Resource group \S+: stopped in \d+ ms/);
   expect(log.trimEnd().split('\n').at(-1)).toMatch(/info: heartbeat-ts stopped$/);
   // (an ERROR at start-up, "Received 'starting' message in state 0", is Heartbeat's own race when both start at once)
-  expect(sinceKill.lines().filter((l) => l.at >= killedAt && / (ERROR: \[resources\]|CRIT:) /.test(l.text))).toEqual([]);
+  expect(sinceKill.lines().filter((l) => l.at >= killedAt && / (ERROR: .*\[resources\]|CRIT:) /.test(l.text))).toEqual([]);
   expect(await hasAddress(c.alpha.host, c.vip)).toBe(false);
   expect(await nginxPidsIn(c.alpha.host)).toEqual([]);
   expect(await namespacePids(c.alpha)).toEqual([]);

@@ -54,9 +54,9 @@ const FLAP_EVERY_MS = 2_000;
 const FLAP_FOR_MS = 30_000;
 
 const GROUP_STARTED_LINE = /Resource group \S+: started in \d+ ms/;
-const RELEASE_LINE = /\[monitor\] releasing group /;
-const ELIGIBLE_LINE = /\[monitor\] this node is eligible again for group /;
-const PROBE_RAN_LINE = /\[monitor\] probe nginx (passed|failed|still failing)/;
+const RELEASE_LINE = /releasing group .*\[monitor\]/;
+const ELIGIBLE_LINE = /this node is eligible again for group .*\[monitor\]/;
+const PROBE_RAN_LINE = /probe nginx (passed|failed|still failing).*\[monitor\]/;
 
 let cluster: ProbeCluster | undefined;
 const watches: LogWatch[] = [];
@@ -94,7 +94,7 @@ describe('application probe with action standby, two heartbeat-ts nodes with ngi
     // The backup's probe has never run: no result, no run.
     expect(b.probes).toEqual([{ name: 'nginx', group: c.groupKey, state: 'up', lastOutcome: null, runs: 0, failures: 0, successes: 0, lastResultAt: null }]);
     expect(groupOf(b, c.groupKey)).toMatchObject({ holder: 'alpha', state: 'stopped', eligible: true });
-    expect(bravoDebug.lines().filter((l) => /\[monitor\] probe nginx/.test(l.text))).toEqual([]);
+    expect(bravoDebug.lines().filter((l) => /probe nginx.*\[monitor\]/.test(l.text))).toEqual([]);
     expect(await nginxPidsIn(c.bravo.host)).toEqual([]);
   });
 
@@ -128,7 +128,7 @@ describe('application probe with action standby, two heartbeat-ts nodes with ngi
     expect(a.probes[0]).toMatchObject({ state: 'down', lastOutcome: expect.stringMatching(/^connection refused/) });
 
     // bravo now holds the group: its probe runs against its own nginx
-    const firstRun = await bravoDebug.waitFor(/\[monitor\] probe nginx passed/, 3 * INTERVAL_MS, started.at);
+    const firstRun = await bravoDebug.waitFor(/probe nginx passed.*\[monitor\]/, 3 * INTERVAL_MS, started.at);
     console.log(`  bravo's group started → bravo's first probe run: ${firstRun.at - started.at} ms`);
     const b = await c.bravo.status();
     expect(b.probes).toMatchObject([{ name: 'nginx', group: c.groupKey, state: 'up', lastOutcome: expect.stringMatching(/^HTTP 200 in \d+ ms$/) }]);
@@ -144,7 +144,7 @@ describe('application probe with action standby, two heartbeat-ts nodes with ngi
     // alpha keeps probing its own (dead) nginx while it is ineligible: 4 more runs, still failing
     await until(
       'alpha to probe its dead nginx 4 times',
-      () => (alphaDebug.lines().filter((l) => /\[monitor\] probe nginx still failing/.test(l.text)).length >= 4 ? true : undefined),
+      () => (alphaDebug.lines().filter((l) => /probe nginx still failing.*\[monitor\]/.test(l.text)).length >= 4 ? true : undefined),
       10 * INTERVAL_MS,
     );
     expect(servingSpans(c.prober.results(), since).map((s) => s.who)).toEqual(['bravo']);
@@ -186,7 +186,7 @@ describe('application probe with action standby, two heartbeat-ts nodes with ngi
       () => (alphaDebug.lines().filter((l) => l.at >= mark && PROBE_RAN_LINE.test(l.text)).length >= 4 ? true : undefined),
       10 * INTERVAL_MS,
     );
-    expect(bravoDebug.lines().filter((l) => /\[monitor\] probe nginx/.test(l.text))).toEqual([]);
+    expect(bravoDebug.lines().filter((l) => /probe nginx.*\[monitor\]/.test(l.text))).toEqual([]);
   });
 
   it('no ping-pong while nginx flaps every 2 s for 30 s: at most one move per fall or rise, every move logged', async () => {

@@ -134,4 +134,16 @@ describe('cl_status (spec §11)', () => {
     expect(parseClStatusArgs(['nodestatus', 'alpha', '--run-dir', '/r']).runDir).toBe('/r');
     expect(parseClStatusArgs(['nodestatus', '--run-dir=/r', 'alpha']).params).toEqual(['alpha']);
   });
+
+  it('takes the shared options every command takes (README), anywhere', () => {
+    const inv = parseClStatusArgs(['--config-dir', '/etc/ha.d', 'nodestatus', '--state-dir=/s', 'alpha', '--node', 'alpha', '--run-dir', '/r']);
+    expect(inv.kind).toBe('subcommand');
+    expect(inv.subcommand).toBe('nodestatus');
+    expect(inv.params).toEqual(['alpha']);
+    expect(inv.runDir).toBe('/r');
+    const missing = parseClStatusArgs(['hbstatus', '--config-dir']);
+    expect(missing.kind).toBe('error');
+    expect(missing.error?.stderr).toBe('cl_status: --config-dir needs a value\n');
+    expect(missing.error?.exitCode).toBe(11);
+  });
 });

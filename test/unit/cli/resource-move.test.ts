@@ -49,6 +49,32 @@ describe('hb_standby / hb_takeover', () => {
     expect(out.stderr).toBe('hb_standby [all|foreign|local|failback]\n');
   });
 
+  // README: every command takes --config-dir, --state-dir, --run-dir and --node;
+  // "hb_standby --config-dir DIR" used to be refused as "too many arguments".
+  it.each([
+    ['hb_standby', ['--config-dir', '/etc/ha.d', 'local'], { command: 'standby', scope: 'local' }],
+    ['hb_standby', ['--config-dir=/etc/ha.d', '--state-dir', '/var/lib/heartbeat', '--node', 'alpha'], { command: 'standby', scope: 'all' }],
+    ['hb_takeover', ['foreign', '--node=alpha', '--config-dir', '/x'], { command: 'takeover', scope: 'foreign' }],
+  ] as const)('%s %j takes the shared options like every command', async (cmd, args, expected) => {
+    dir = mkdtempSync(join(tmpdir(), 'hbts-move-'));
+    const seen: ControlRequest[] = [];
+    server = await startControlServer(dir, async (r) => {
+      seen.push(r);
+      return { ok: true, result: {} };
+    });
+    const { io, out } = captureIo();
+    expect(await runMoveCommand(cmd, [...args, '--run-dir', dir], io)).toBe(0);
+    expect(seen).toEqual([expected]);
+    expect(out.stderr).toBe('');
+  });
+
+  it('a shared option without its value is a usage error, exit 1', async () => {
+    const { io, out } = captureIo();
+    expect(await runMoveCommand('hb_standby', ['--config-dir'], io)).toBe(1);
+    expect(out.stderr).toContain('hb_standby: --config-dir needs a value');
+    expect(out.stderr).toContain('hb_standby [all|foreign|local|failback]');
+  });
+
   it('too many arguments, exit 1', async () => {
     const { io, out } = captureIo();
     expect(await runMoveCommand('hb_takeover', ['all', 'local'], io)).toBe(1);

@@ -5,6 +5,7 @@ import {
   believedHolders,
   groupViews,
   nextDeadline,
+  rscStatus,
   step,
   type ManagerCommand,
   type ManagerEvent,
@@ -103,6 +104,8 @@ export class NodeHarness {
       if (expect === undefined && (v.state === 'starting' || v.state === 'stopping')) this.fail(`group ${v.key} is ${v.state} with nothing outstanding`);
       if (this.failed.has(v.key) && (v.heldHere || v.holder === me)) this.fail(`holds ${v.key} although its start failed`);
       if (this.shutdownComplete && v.heldHere) this.fail(`holds ${v.key} after shutdown-complete`);
+      // Issue 9 part 2: a group found half up is never reported as held.
+      if (v.state === 'partial' && rscStatus(this.state) !== 'transition') this.fail(`rscstatus ${rscStatus(this.state)} while ${v.key} is only partially running`);
     }
   }
 

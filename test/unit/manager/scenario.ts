@@ -122,8 +122,12 @@ function parseEvent(w: string[], now: number, where: string): ManagerEvent {
       return { type: 'start', now };
     case 'tick':
       return { type: 'tick', now };
-    case 'startup-probe':
-      return { type: 'startup-probe', now, running: rest };
+    case 'startup-probe': {
+      // startup-probe KEY… [partial KEY…]
+      const at = rest.indexOf('partial');
+      if (at < 0) return { type: 'startup-probe', now, running: rest };
+      return { type: 'startup-probe', now, running: rest.slice(0, at), partial: rest.slice(at + 1) };
+    }
     case 'comm-up':
       return { type: 'comm-up', now, activePeers: rest };
     case 'peer-status': {

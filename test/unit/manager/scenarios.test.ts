@@ -46,6 +46,11 @@ describe('resource manager scenarios (test/fixtures/manager)', () => {
       'failed-stop-during-shutdown',
       'startup-probe-adopt',
       'startup-probe-release',
+      'startup-probe-partial-complete', // issue 9 part 2
+      'startup-probe-partial-release',
+      'startup-probe-partial-alone',
+      'partition-heal-milestone', // issue 9 part 5
+      'standby-no-other-node',
       'partition-heal',
       'partition-heal-heartbeat-peer',
       'probe-release-and-eligibility',

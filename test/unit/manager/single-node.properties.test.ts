@@ -26,7 +26,7 @@ const actionArb = fc.oneof(
   { weight: 2, arbitrary: fc.record({ k: fc.constant('peer-status' as const), peer: fc.nat({ max: 2 }), status: fc.constantFrom('init' as const, 'up' as const, 'active' as const) }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constantFrom('admin-standby' as const, 'admin-takeover' as const), rsc: fc.constantFrom('all' as const, 'local' as const, 'foreign' as const, 'failback' as const) }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constantFrom('probe-release' as const, 'probe-eligible' as const), key: fc.option(fc.nat({ max: 4 })) }) },
-  { weight: 1, arbitrary: fc.record({ k: fc.constant('startup-probe' as const), keys: fc.array(fc.nat({ max: 4 }), { maxLength: 3 }) }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('startup-probe' as const), keys: fc.array(fc.nat({ max: 4 }), { maxLength: 3 }), partial: fc.array(fc.nat({ max: 4 }), { maxLength: 2 }) }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('shutdown' as const) }) },
   { weight: 8, arbitrary: fc.record({ k: fc.constant('result' as const), ok: fc.boolean(), okBias: fc.boolean() }) },
   { weight: 3, arbitrary: fc.record({ k: fc.constant('tick' as const) }) },
@@ -96,7 +96,7 @@ describe('resource manager invariants, one node, random events (fast-check)', ()
               ev = a.key === null ? { type: a.k, now, reason: 'probe' } : { type: a.k, now, group: keys[a.key % keys.length] as string, reason: 'probe' };
               break;
             case 'startup-probe':
-              ev = { type: 'startup-probe', now, running: a.keys.map((k) => keys[k % keys.length] as string) };
+              ev = { type: 'startup-probe', now, running: a.keys.map((k) => keys[k % keys.length] as string), partial: a.partial.map((k) => keys[k % keys.length] as string) };
               break;
             case 'shutdown':
               ev = { type: 'shutdown', now };

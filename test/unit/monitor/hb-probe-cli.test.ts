@@ -126,6 +126,10 @@ describe('hb_probe (real process)', () => {
 
 describe('parseHbProbeArgs', () => {
   const env = {};
+  it('takes the shared options every command takes (README)', () => {
+    const parsed = parseHbProbeArgs(['--config-dir', '/etc/ha.d', 'http://127.0.0.1/', '--state-dir', '/s', '--node', 'alpha', '--run-dir', '/r'], env);
+    expect(parsed).toMatchObject({ url: 'http://127.0.0.1/', runDir: '/r' });
+  });
   it('reads options before or after the URL, with defaults', () => {
     expect(parseHbProbeArgs(['--timeout', '5', 'http://127.0.0.1/'], env)).toEqual({
       url: 'http://127.0.0.1/',

@@ -90,8 +90,8 @@ describe('probe supervisor', () => {
     await waitForCondition('eligible again', () => h.eligibles.length > 0);
     expect(h.eligibles).toEqual([undefined]);
     expect(h.supervisor.isEligible('any-group')).toBe(true);
-    expect(h.lines.some((l) => /WARN: \[monitor\] releasing every group; this node stays ineligible until the probe passes 2 time/.test(l))).toBe(true);
-    expect(h.lines.some((l) => /info: \[monitor\] this node is eligible again for this node/.test(l))).toBe(true);
+    expect(h.lines.some((l) => /WARN: releasing every group; this node stays ineligible until the probe passes 2 time/.test(l))).toBe(true);
+    expect(h.lines.some((l) => /info: this node is eligible again for this node/.test(l))).toBe(true);
   });
 
   it('a group probe runs only while the group is held and stable, or while it keeps the node ineligible', async () => {
@@ -177,7 +177,7 @@ describe('probe supervisor', () => {
     const st = h.supervisor.status()[0]!;
     expect(app.maxConcurrent).toBe(1);
     expect(st.skippedOverlap).toBeGreaterThanOrEqual(3);
-    expect(h.lines.some((l) => /debug: \[monitor\] probe slow is still running; skipped this run/.test(l))).toBe(true);
+    expect(h.lines.some((l) => /debug: probe slow is still running; skipped this run/.test(l))).toBe(true);
   });
 
   it('bounds concurrency across probes: a probe waiting for a slot is not started twice', async () => {

@@ -83,17 +83,37 @@ describe('late heartbeats (spec §8.1 warntime)', () => {
 });
 
 describe('generations (spec §7.1)', () => {
-  it('drops a lower generation as a replay, with the daemon\'s log line', () => {
+  it('drops a lower generation as a replay, with the daemon\'s log line (a WARN: nothing is wrong here)', () => {
     const { d, bravo } = activePair();
     expect(d.machine.snapshot().replaysRejected).toBe(0);
     const old = new Peer({ generation: bravo.generation - 1 });
     const out = d.receive(old.message([['t', 'custom']]));
     // Counted for heartbeat_ts_packets_rejected_total{reason="replay"}.
     expect(d.machine.snapshot().replaysRejected).toBe(1);
-    expect(logs(out, 'error')).toContain(
+    expect(logs(out, 'warn')).toContain(
       `should_drop_message: attempted replay attack [bravo]? [gen = ${bravo.generation - 1}, curgen = ${bravo.generation}]`,
     );
+    expect(logs(out, 'error')).toEqual([]);
     expect(events(out, 'deliver')).toEqual([]);
+  });
+
+  // Issue 9 part 3: a 30 s flood of replayed packets made ~200 ERROR lines.
+  it('a flood of replays is logged once per peer, then once a minute with the count of those not logged', () => {
+    const { d, bravo } = activePair();
+    const old = new Peer({ generation: bravo.generation - 1 });
+    const lines: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      d.now = 1000 + i * 150; // 30 s of flood
+      const out = d.receive(old.message([['t', 'custom']]));
+      expect(events(out, 'deliver')).toEqual([]);
+      lines.push(...logs(out, 'warn').filter((t) => t.includes('replay')), ...logs(out, 'error'));
+    }
+    expect(lines).toHaveLength(1);
+    d.now = 1000 + 60_000;
+    const later = logs(d.receive(old.message([['t', 'custom']])), 'warn').filter((t) => t.includes('replay'));
+    expect(later).toEqual([
+      `should_drop_message: attempted replay attack [bravo]? [gen = ${bravo.generation - 1}, curgen = ${bravo.generation}] (199 more since the last one not logged)`,
+    ]);
   });
 
   it('a higher generation on a status is a restart: seq tracking starts over', () => {

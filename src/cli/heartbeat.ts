@@ -8,9 +8,10 @@
 // Argument parsing is complete here; each mode is one function in MODES so
 // the daemon and the control modes slot in without touching the parsing.
 import { EXIT_OK, UsageError, isMainModule, processIo, runCli, type CliIo } from './main.js';
+import { EXPORT_HELP, parseExportOptions, type ExportOptions } from './export-command.js';
 import { COMMON_OPTIONS, COMMON_OPTIONS_HELP, parseCommandLine, resolveCommonOptions, type CommonOptions, type Environment } from './options.js';
 
-export type HeartbeatMode = 'daemon' | 'check' | 'kill' | 'status' | 'reload';
+export type HeartbeatMode = 'daemon' | 'check' | 'kill' | 'status' | 'reload' | 'export';
 
 export const HEARTBEAT_HELP = `Usage: heartbeat [--check | -k | -s | -r] [options]
 
@@ -24,6 +25,7 @@ Modes:
   -k                 ask the running daemon to release its resources and stop
   -s                 tell whether the daemon is running
   -r                 ask the running daemon to re-read its configuration
+${EXPORT_HELP}
 
 Options:
 ${COMMON_OPTIONS_HELP}
@@ -35,11 +37,20 @@ const HEARTBEAT_OPTIONS = {
   kill: { type: 'boolean', short: 'k' },
   status: { type: 'boolean', short: 's' },
   reload: { type: 'boolean', short: 'r' },
+  export: { type: 'string' },
+  format: { type: 'string' },
+  'node-addr': { type: 'string', multiple: true },
 } as const;
 
 export type ParsedHeartbeatArgs =
   | { readonly help: true }
-  | { readonly help: false; readonly mode: HeartbeatMode; readonly common: CommonOptions };
+  | {
+      readonly help: false;
+      readonly mode: HeartbeatMode;
+      readonly common: CommonOptions;
+      /** Set in mode 'export'. */
+      readonly exportOptions?: ExportOptions;
+    };
 
 /** Pure apart from resolving the node name (nodeinfo / uname -n). */
 export function parseHeartbeatArgs(argv: readonly string[], env: Environment = process.env): ParsedHeartbeatArgs {
@@ -51,8 +62,11 @@ export function parseHeartbeatArgs(argv: readonly string[], env: Environment = p
   if (values.kill) modes.push('kill');
   if (values.status) modes.push('status');
   if (values.reload) modes.push('reload');
-  if (modes.length > 1) throw new UsageError(`choose one of --check, -k, -s, -r (got ${modes.length})`);
-  return { help: false, mode: modes[0] ?? 'daemon', common: resolveCommonOptions(values, env) };
+  const exportOptions = parseExportOptions(values);
+  if (exportOptions) modes.push('export');
+  if (modes.length > 1) throw new UsageError(`choose one of --check, -k, -s, -r, --export (got ${modes.length})`);
+  const common = resolveCommonOptions(values, env);
+  return { help: false, mode: modes[0] ?? 'daemon', common, ...(exportOptions ? { exportOptions } : {}) };
 }
 
 export type ModeHandler = (common: CommonOptions, io: CliIo) => Promise<number> | number;
@@ -64,6 +78,9 @@ export const MODES: Readonly<Record<HeartbeatMode, ModeHandler>> = {
   kill: async (common, io) => (await import('../daemon/control-modes.js')).killRunningDaemon(common, io),
   status: async (common, io) => (await import('../daemon/control-modes.js')).reportDaemonStatus(common, io),
   reload: async (common, io) => (await import('../daemon/control-modes.js')).reloadRunningDaemon(common, io),
+  export: () => {
+    throw new Error('heartbeatMain runs --export with its options');
+  },
 };
 
 export async function heartbeatMain(argv: readonly string[], io: CliIo = processIo): Promise<number> {
@@ -71,6 +88,9 @@ export async function heartbeatMain(argv: readonly string[], io: CliIo = process
   if (args.help) {
     io.stdout(HEARTBEAT_HELP);
     return EXIT_OK;
+  }
+  if (args.mode === 'export' && args.exportOptions) {
+    return (await import('./export-command.js')).runExport(args.common, args.exportOptions, io);
   }
   return MODES[args.mode](args.common, io);
 }

@@ -34,6 +34,8 @@ interface WrapperSpec {
   readonly required: number;
   /** All arguments are one parameter, joined with blanks (AudibleAlarm's node list). */
   readonly joinAll?: boolean;
+  /** How many leading parameters today's OCF agent requires, when more than the wrapper did. */
+  readonly agentRequires?: number;
 }
 
 /**
@@ -44,7 +46,7 @@ interface WrapperSpec {
 export const HEARTBEAT_WRAPPERS: Readonly<Record<string, WrapperSpec>> = {
   AudibleAlarm: { params: ['nodelist'], required: 0, joinAll: true },
   Delay: { params: ['startdelay', 'stopdelay'], required: 0 },
-  Filesystem: { params: ['device', 'directory', 'fstype', 'options'], required: 2 },
+  Filesystem: { params: ['device', 'directory', 'fstype', 'options'], required: 2, agentRequires: 3 },
   ICP: { params: ['driveid', 'device'], required: 2 },
   IPsrcaddr: { params: ['ipaddress'], required: 1 },
   LVM: { params: ['volgrpname'], required: 1 },
@@ -52,7 +54,7 @@ export const HEARTBEAT_WRAPPERS: Readonly<Record<string, WrapperSpec>> = {
   MailTo: { params: ['email', 'subject'], required: 1 },
   Raid1: { params: ['raidconf', 'raiddev'], required: 2 },
   ServeRAID: { params: ['serveraid', 'mergegroup'], required: 2 },
-  WinPopup: { params: ['hostfile'], required: 0 },
+  WinPopup: { params: ['hostfile'], required: 0, agentRequires: 1 },
   Xinetd: { params: ['service'], required: 1 },
   apache: { params: ['configfile'], required: 0 },
   db2: { params: ['instance'], required: 1 },
@@ -184,8 +186,12 @@ function mapWrapper(ref: ResourceRef, spec: WrapperSpec): AgentResult {
     params = ref.args.map((value, i) => ({ name: spec.params[i]!, value }));
   }
   const firstValue = params[0]?.value;
+  const missing = spec.params.slice(ref.args.length, spec.agentRequires ?? 0);
   return ocf(name, params, firstValue !== undefined ? `${name.toLowerCase()}-${firstValue}` : name.toLowerCase(), {
     note: `ocf:heartbeat:${name} is the agent Heartbeat's ${name} wrapper runs (arguments ${spec.params.join(', ')})`,
+    ...(missing.length > 0
+      ? { warning: `${ref.token}: today's ocf:heartbeat:${name} requires ${missing.join(', ')}, which the line does not give: add it to the primitive before loading` }
+      : {}),
   });
 }
 

@@ -504,7 +504,7 @@ export function buildPacemakerModel(input: ExportInput): BuildResult {
       '!!! stonith-enabled=true before this cluster holds data that matters.',
     );
   } else {
-    propertyComments.push('fencing devices come from ha.cf stonith_host lines; test them with stonith_admin --reboot before going live');
+    propertyComments.push('fencing devices come from ha.cf stonith_host lines; test each one (stonith_admin -B NODE) before going live');
   }
   if (haCf.nodes.length === 2) {
     properties.push({ name: 'no-quorum-policy', value: 'ignore' });
@@ -517,10 +517,9 @@ export function buildPacemakerModel(input: ExportInput): BuildResult {
     propertyComments.push(`${haCf.nodes.length} nodes: a partition without a majority stops its resources (no-quorum-policy=stop)`);
   }
 
-  const sources = ['ha.cf', 'haresources', ...(input.probes.length > 0 ? ['probes.ini'] : []), 'heartbeat-ts.ini'];
   const model: ClusterModel = {
     header: [
-      `Pacemaker configuration exported by heartbeat-ts from ${input.configDir}: ${sources.join(', ')}.`,
+      `Pacemaker configuration exported by heartbeat-ts from ${input.configDir} (ha.cf, haresources, and probes.ini and heartbeat-ts.ini where present).`,
       'Review the comments and the warnings the export printed before loading it; docs/migrate-to-pacemaker.md explains each mapping.',
     ],
     nodes: haCf.nodes.map((name, i) => ({ id: i + 1, name })),

@@ -13,8 +13,9 @@ const pairs = (list: readonly NameValue[]): string[] => list.map((p) => shellWor
 
 function op(o: Operation): string[] {
   const parts = [o.name, `interval=${o.interval}`, `timeout=${o.timeout}`];
-  if (o.checkLevel !== undefined) parts.push(`OCF_CHECK_LEVEL=${o.checkLevel}`);
+  // crmsh wants op attributes before instance attributes such as OCF_CHECK_LEVEL.
   if (o.onFail !== undefined) parts.push(`on-fail=${o.onFail}`);
+  if (o.checkLevel !== undefined) parts.push(`OCF_CHECK_LEVEL=${o.checkLevel}`);
   return parts;
 }
 

@@ -62,9 +62,13 @@ export function parseHeartbeatArgs(argv: readonly string[], env: Environment = p
   if (values.kill) modes.push('kill');
   if (values.status) modes.push('status');
   if (values.reload) modes.push('reload');
+  if (modes.length > 1) throw new UsageError(`choose one of --check, -k, -s, -r (got ${modes.length})`);
   const exportOptions = parseExportOptions(values);
+  if (exportOptions && modes[0] !== undefined) {
+    const flag = { check: '--check', kill: '-k', status: '-s', reload: '-r' }[modes[0] as 'check' | 'kill' | 'status' | 'reload'];
+    throw new UsageError(`--export cannot be combined with ${flag}`);
+  }
   if (exportOptions) modes.push('export');
-  if (modes.length > 1) throw new UsageError(`choose one of --check, -k, -s, -r, --export (got ${modes.length})`);
   const common = resolveCommonOptions(values, env);
   return { help: false, mode: modes[0] ?? 'daemon', common, ...(exportOptions ? { exportOptions } : {}) };
 }

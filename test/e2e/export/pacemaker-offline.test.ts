@@ -44,6 +44,12 @@ const CASES: Case[] = [
 let work: string;
 const CRMSH_AT_ONCE = 4;
 /**
+ * Each check takes a second or two on an idle machine; a crmsh load waits for
+ * the loads queued before it. On a loaded 2-core machine that can take a
+ * minute, so these tests get an honest 5 minutes.
+ */
+const SLOW_TEST_MS = 300_000;
+/**
  * crmsh spends most of a load waiting, not computing, so every case's load
  * runs at once, started before the first test; each case's test awaits its own.
  */
@@ -229,17 +235,18 @@ function autoFailbackOn(cib: string): boolean {
 describe.each(CASES)('export of $name', ({ dir }) => {
   let cib: string;
   let cibFile: string;
-  let nodes: string[];
+  /** The export with every node up and the groups started (crm_simulate). */
+  let up: string;
 
   beforeAll(async () => {
     cib = exportPacemaker(dir, 'cib');
     cibFile = writeWork('export.xml', cib);
-    nodes = [...cib.matchAll(/<node id="\d+" uname="([^"]+)"\/>/g)].map((m) => m[1]!);
-  });
+    const nodes = [...cib.matchAll(/<node id="\d+" uname="([^"]+)"\/>/g)].map((m) => m[1]!);
+    up = await simulate(cibFile, nodes.flatMap((n) => ['-u', n]), 'all-up');
+  }, SLOW_TEST_MS);
 
   it('is accepted by crm_verify -x, as exported and with every node up', async () => {
     await verify(cibFile);
-    const up = await simulate(cibFile, nodes.flatMap((n) => ['-u', n]), 'all-up');
     await verify(up);
   });
 
@@ -261,7 +268,6 @@ describe.each(CASES)('export of $name', ({ dir }) => {
     const groupHomes = homes(cib);
     expect(groupHomes.size).toBeGreaterThan(0);
     const failback = autoFailbackOn(cib);
-    const up = await simulate(cibFile, nodes.flatMap((n) => ['-u', n]), 'all-up');
     const start = await placement(up);
     for (const [group, home] of groupHomes) expect(start.get(group), `${group} at start`).toEqual([home]);
 
@@ -290,7 +296,7 @@ describe.each(CASES)('export of $name', ({ dir }) => {
         else expect(back.get(group), `${group} stays where it moved`).toEqual(moved.get(group));
       }
     }
-  });
+  }, SLOW_TEST_MS);
 
   it('in crmsh syntax, loads with crmsh into an empty CIB and gives the same configuration', async () => {
     const r = await crmLoads.get(dir)!;
@@ -304,7 +310,7 @@ describe.each(CASES)('export of $name', ({ dir }) => {
     expect(b.groups).toEqual(a.groups);
     expect(b.locations).toEqual(a.locations);
     expect(b.properties).toEqual(a.properties);
-  });
+  }, SLOW_TEST_MS);
 
   it('as a pcs script, has one command per primitive, group and constraint, and parses as shell', async () => {
     const pcs = exportPacemaker(dir, 'pcs');

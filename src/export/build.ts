@@ -33,6 +33,8 @@ export const HOME_SCORE = 100;
 export const PING_MULTIPLIER = 1000;
 /** Monitor interval for every primitive (Pacemaker's usual choice; Heartbeat had none). */
 export const MONITOR_INTERVAL_S = 10;
+/** The least timeout of an HTTP-checking monitor op (see probeGroup). */
+export const MIN_DEEP_MONITOR_TIMEOUT_MS = 20_000;
 
 export interface ExportInput {
   readonly configDir: string;
@@ -302,7 +304,9 @@ class Builder {
     const deep: Operation = {
       name: 'monitor',
       interval: seconds(interval),
-      timeout: seconds(Math.max(probe.timeout, 1000)),
+      // The op timeout covers the whole agent run (pid checks, forking curl), not
+      // only the HTTP request: a probe's 2 s would fail over on a slow fork.
+      timeout: seconds(Math.max(probe.timeout, MIN_DEEP_MONITOR_TIMEOUT_MS)),
       checkLevel: 10,
       onFail,
     };
@@ -333,6 +337,7 @@ class Builder {
       comments: [
         ...member.comments,
         `probes.ini [${probe.name}] (line ${probe.line}): GET ${probe.url} every ${formatMillis(interval)}, timeout ${formatMillis(probe.timeout)}`,
+        `the monitor's timeout is at least ${MIN_DEEP_MONITOR_TIMEOUT_MS / 1000}s: it covers the whole agent run, not only the request`,
         "the closest counterpart of the probe is ocf:heartbeat:nginx's depth-10 monitor (status10url); lsb:nginx cannot check a URL",
         `fall = ${probe.fall}, rise = ${probe.rise}: no counterpart, Pacemaker acts on the first failed monitor`,
         wholeNode

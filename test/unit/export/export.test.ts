@@ -174,7 +174,7 @@ describe('building the Pacemaker model', () => {
     const nginx = model.groups[0]!.members[1]!;
     expect([nginx.class, nginx.provider, nginx.type]).toEqual(['ocf', 'heartbeat', 'nginx']);
     expect(nginx.params).toContainEqual({ name: 'status10url', value: 'http://127.0.0.1/' });
-    expect(nginx.ops.find((o) => o.name === 'monitor')).toEqual({ name: 'monitor', interval: '5s', timeout: '2s', checkLevel: 10, onFail: 'restart' });
+    expect(nginx.ops.find((o) => o.name === 'monitor')).toEqual({ name: 'monitor', interval: '5s', timeout: '20s', checkLevel: 10, onFail: 'restart' });
     expect(model.groups[0]!.meta).toContainEqual({ name: 'migration-threshold', value: '1' });
     expect(warnings.some((w) => /fall = 3 and rise = 2/.test(w.message) && w.line === 1)).toBe(true);
   });

@@ -169,7 +169,19 @@ function outage(samples: readonly Sample[], since: number, to: string): number |
   return after[lastGood]!.at - lastOld;
 }
 
-async function main(): Promise<void> {
+export interface LiveResult {
+  /** corosync token the export derived from deadtime. */
+  readonly tokenMs: number;
+  readonly formationMs: number;
+  readonly crashOutageMs: number | undefined;
+  readonly failbackOutageMs: number | undefined;
+}
+
+/**
+ * The whole check; throws when a step does not happen within its (generous)
+ * deadline. The lab and the scratch directory are removed in every case.
+ */
+export async function runLivePacemakerCheck(): Promise<LiveResult> {
   if (process.getuid?.() !== 0) throw new Error('run as root (network namespaces)');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hbts-pm-live-'));
   const lab = await createLab({ hosts: [...NODES, { name: 'client', ip: '10.77.0.9' }] });
@@ -199,7 +211,8 @@ async function main(): Promise<void> {
       const s = await cluster.status('bravo');
       return /<current_dc [^>]*present="true"/.test(s) && (s.match(/<node name="[^"]+"[^>]*online="true"/g) ?? []).length === 2 ? true : undefined;
     });
-    log(`cluster formed in ${Date.now() - bootAt} ms`);
+    const formationMs = Date.now() - bootAt;
+    log(`cluster formed in ${formationMs} ms`);
     const load = await cluster.on('bravo', 'cibadmin', ['--replace', '--scope', 'configuration', '--xml-file', path.join(dir, 'configuration.xml')]);
     if (load.exitCode !== 0) throw new Error(`cibadmin --replace: ${load.stderr}`);
 
@@ -225,13 +238,16 @@ async function main(): Promise<void> {
     const both = samples.filter((s) => s.at >= crashAt).map((s) => s.answer);
     log(`answers since the crash: ${both.filter((a) => a === 'alpha').length} alpha, ${both.filter((a) => a === 'bravo').length} bravo, ${both.filter((a) => a === '-').length} none`);
     process.stdout.write(`RESULT token=${token} crash_outage_ms=${crashOutage} failback_outage_ms=${failbackOutage}\n`);
+    return { tokenMs: Number(token), formationMs, crashOutageMs: crashOutage, failbackOutageMs: failbackOutage };
   } finally {
     await lab.destroy();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`pacemaker-live: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = 1;
-});
+if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {
+  runLivePacemakerCheck().catch((err: unknown) => {
+    process.stderr.write(`pacemaker-live: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  });
+}

@@ -32,11 +32,12 @@ const NODES = [
 ] as const;
 
 const NODE_SCRIPT = `#!/bin/sh
-# node.sh NAME DIR: one cluster node, inside its network namespace, in a new mount + UTS namespace.
+# node.sh NAME DIR MODE: one cluster node, inside its network namespace, in a new
+# mount + UTS namespace; MODE pacemaker (corosync + pacemakerd) or hbts (heartbeat-ts).
 set -e
-NAME=$1; DIR=$2
+NAME=$1; DIR=$2; MODE=$3
 hostname "$NAME"
-for d in /run /dev/shm /var/lib/pacemaker /var/lib/corosync /etc/corosync /var/log/pacemaker /var/log/corosync; do
+for d in /run /dev/shm /var/lib/pacemaker /var/lib/corosync /etc/corosync /var/log/pacemaker /var/log/corosync /var/lib/heartbeat; do
   mount -t tmpfs -o mode=0755 tmpfs "$d"
 done
 chmod 1777 /dev/shm
@@ -47,6 +48,9 @@ cp "$DIR/corosync.conf" /etc/corosync/corosync.conf
 cp "$DIR/authkey" /etc/corosync/authkey
 chmod 400 /etc/corosync/authkey
 mount --bind "$DIR/nginx-$NAME.conf" /etc/nginx/nginx.conf
+if [ "$MODE" = hbts ]; then
+  exec "$NODE_BIN" "$HEARTBEAT" --config-dir "$DIR/ha.d" --state-dir /var/lib/heartbeat --run-dir /run/heartbeat --node "$NAME" > "$DIR/hbts-$NAME.log" 2>&1
+fi
 corosync -f > "$DIR/corosync-$NAME.log" 2>&1 &
 echo $$ > "$DIR/pacemakerd-$NAME.pid"
 exec pacemakerd -f > "$DIR/pacemakerd-$NAME.log" 2>&1
@@ -92,9 +96,13 @@ class Cluster {
     readonly dir: string,
   ) {}
 
-  start(name: string): void {
+  start(name: string, mode: 'pacemaker' | 'hbts' = 'pacemaker'): void {
     fs.rmSync(path.join(this.dir, `pacemakerd-${name}.pid`), { force: true });
-    this.lab.host(name).spawn('unshare', ['--mount', '--uts', '--propagation', 'private', 'sh', path.join(this.dir, 'node.sh'), name, this.dir]);
+    this.lab
+      .host(name)
+      .spawn('unshare', ['--mount', '--uts', '--propagation', 'private', 'sh', path.join(this.dir, 'node.sh'), name, this.dir, mode], {
+        env: { NODE_BIN: process.execPath, HEARTBEAT },
+      });
   }
 
   async pidOf(name: string): Promise<number> {
@@ -175,6 +183,9 @@ export interface LiveResult {
   readonly formationMs: number;
   readonly crashOutageMs: number | undefined;
   readonly failbackOutageMs: number | undefined;
+  /** The same crash and failback with heartbeat-ts running the same files. */
+  readonly heartbeatTsCrashOutageMs: number | undefined;
+  readonly heartbeatTsFailbackOutageMs: number | undefined;
 }
 
 /**
@@ -193,6 +204,10 @@ export async function runLivePacemakerCheck(): Promise<LiveResult> {
       `keepalive 500ms\ndeadtime 3\ninitdead 10\nucast eth0 ${NODES[0].ip}\nucast eth0 ${NODES[1].ip}\nauto_failback on\nnode alpha\nnode bravo\n`,
     );
     fs.writeFileSync(path.join(conf, 'haresources'), `alpha IPaddr2::${VIP}/24/eth0 nginx\n`);
+    // heartbeat-ts's own files: a key, and a short start-up negotiation for two nodes started together.
+    fs.writeFileSync(path.join(conf, 'authkeys'), 'auth 1\n1 sha1 4f1c6c1b0a3d2e5f6a7b8c9d0e1f2a3b4c5d6e7f\n', { mode: 0o600 });
+    fs.chmodSync(path.join(conf, 'authkeys'), 0o600);
+    fs.writeFileSync(path.join(conf, 'heartbeat-ts.ini'), '[resources]\nstartup_fallback_delay = 2\n');
     const cib = await execa('node', [HEARTBEAT, '--export', 'pacemaker', '--config-dir', conf]);
     const corosync = await execa('node', [HEARTBEAT, '--export', 'corosync', '--config-dir', conf]);
     log(`export warnings:\n${cib.stderr}\n${corosync.stderr}`);
@@ -205,6 +220,27 @@ export async function runLivePacemakerCheck(): Promise<LiveResult> {
     for (const n of NODES) fs.writeFileSync(path.join(dir, `nginx-${n.name}.conf`), nginxConf(n.name, dir));
 
     const cluster = new Cluster(lab, dir);
+    const samples: Sample[] = [];
+    startClient(lab, samples);
+
+    // First heartbeat-ts itself with the same files, for the outages to compare.
+    for (const n of NODES) cluster.start(n.name, 'hbts');
+    await waitFor('heartbeat-ts: the VIP to answer from alpha', 120_000, async () => (samples.at(-1)?.answer === 'alpha' ? true : undefined));
+    const hbCrashAt = Date.now();
+    await cluster.crash('alpha');
+    await waitFor('heartbeat-ts: the VIP to answer from bravo', 120_000, async () => (samples.at(-1)?.answer === 'bravo' ? true : undefined));
+    const hbCrashOutage = outage(samples, hbCrashAt - 1000, 'bravo');
+    const hbBackAt = Date.now();
+    await lab.host('alpha').setLink(true);
+    cluster.start('alpha', 'hbts');
+    await waitFor('heartbeat-ts: the VIP to answer from alpha again', 120_000, async () => (samples.at(-1)?.answer === 'alpha' ? true : undefined));
+    const hbFailbackOutage = outage(samples, hbBackAt, 'alpha');
+    log(`heartbeat-ts with the same files: crash outage ${hbCrashOutage} ms, failback outage ${hbFailbackOutage} ms`);
+    await cluster.crash('alpha');
+    await cluster.crash('bravo');
+    await lab.host('alpha').setLink(true);
+    await lab.host('bravo').setLink(true);
+
     for (const n of NODES) cluster.start(n.name);
     const bootAt = Date.now();
     await waitFor('both nodes online with a DC', 120_000, async () => {
@@ -216,8 +252,6 @@ export async function runLivePacemakerCheck(): Promise<LiveResult> {
     const load = await cluster.on('bravo', 'cibadmin', ['--replace', '--scope', 'configuration', '--xml-file', path.join(dir, 'configuration.xml')]);
     if (load.exitCode !== 0) throw new Error(`cibadmin --replace: ${load.stderr}`);
 
-    const samples: Sample[] = [];
-    startClient(lab, samples);
     await waitFor('the VIP to answer from alpha', 120_000, async () => (samples.at(-1)?.answer === 'alpha' ? true : undefined));
     log('VIP answers from alpha (the home node)');
 
@@ -237,8 +271,17 @@ export async function runLivePacemakerCheck(): Promise<LiveResult> {
     log(`alpha back after ${Date.now() - backAt} ms: VIP answers from alpha again; failback outage ${failbackOutage} ms`);
     const both = samples.filter((s) => s.at >= crashAt).map((s) => s.answer);
     log(`answers since the crash: ${both.filter((a) => a === 'alpha').length} alpha, ${both.filter((a) => a === 'bravo').length} bravo, ${both.filter((a) => a === '-').length} none`);
-    process.stdout.write(`RESULT token=${token} crash_outage_ms=${crashOutage} failback_outage_ms=${failbackOutage}\n`);
-    return { tokenMs: Number(token), formationMs, crashOutageMs: crashOutage, failbackOutageMs: failbackOutage };
+    process.stdout.write(
+      `RESULT token=${token} crash_outage_ms=${crashOutage} failback_outage_ms=${failbackOutage} heartbeat_ts_crash_outage_ms=${hbCrashOutage} heartbeat_ts_failback_outage_ms=${hbFailbackOutage}\n`,
+    );
+    return {
+      tokenMs: Number(token),
+      formationMs,
+      crashOutageMs: crashOutage,
+      failbackOutageMs: failbackOutage,
+      heartbeatTsCrashOutageMs: hbCrashOutage,
+      heartbeatTsFailbackOutageMs: hbFailbackOutage,
+    };
   } finally {
     await lab.destroy();
     fs.rmSync(dir, { recursive: true, force: true });

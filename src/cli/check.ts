@@ -120,6 +120,14 @@ export function formatSummary(config: ClusterConfig, common: CommonOptions): str
 
   out.push(`heartbeat-ts configuration in ${config.configDir}, as node ${config.localNode} (${source}):`);
   row('nodes', haCf.nodes.map((n) => (n === config.localNode ? `${n} (this node)` : n)).join(', '));
+  if (haCf.nodes.length > 2) {
+    row(
+      '',
+      `${haCf.nodes.length} nodes: haresources is a two-node design; heartbeat-ts gives a group whose home is down`,
+      "to the first live node in ha.cf order. Past two nodes, Pacemaker is the engine for it:",
+      '`heartbeat --export pacemaker` writes the equivalent configuration (docs/migrate-to-pacemaker.md).',
+    );
+  }
   if (haCf.pingNodes.length > 0) {
     row('ping nodes', haCf.pingNodes.map((p) => (p.kind === 'ping' ? p.name : `${p.name} (${p.hosts.join(' ')})`)).join(', '));
   }

@@ -10,9 +10,10 @@
 // Argument parsing is complete here; each mode is one function in MODES so
 // the daemon and the control modes slot in without touching the parsing.
 import { EXIT_OK, UsageError, isMainModule, processIo, runCli, type CliIo } from './main.js';
+import { EXPORT_HELP, parseExportOptions, type ExportOptions } from './export-command.js';
 import { COMMON_OPTIONS, COMMON_OPTIONS_HELP, parseCommandLine, resolveCommonOptions, type CommonOptions, type Environment } from './options.js';
 
-export type HeartbeatMode = 'daemon' | 'check' | 'kill' | 'status' | 'reload' | 'restart-exec';
+export type HeartbeatMode = 'daemon' | 'check' | 'kill' | 'status' | 'reload' | 'restart-exec' | 'export';
 
 export const HEARTBEAT_HELP = `Usage: heartbeat [--check | -k | -s | -r] [options]
 
@@ -50,6 +51,8 @@ Heartbeat's other flags, taken as Heartbeat takes them:
   -M                 Heartbeat: run without resource management (for a CRM).
                      Refused: heartbeat-ts always manages the haresources groups
 
+${EXPORT_HELP}
+
 Options:
 ${COMMON_OPTIONS_HELP}
 `;
@@ -70,6 +73,9 @@ const HEARTBEAT_OPTIONS = {
   restarting: { type: 'boolean', short: 'R' },
   'current-resources': { type: 'string', short: 'C' },
   'no-resource-management': { type: 'boolean', short: 'M' },
+  export: { type: 'string' },
+  format: { type: 'string' },
+  'node-addr': { type: 'string', multiple: true },
 } as const;
 
 /** The resource states Heartbeat's -C takes (hb_resource.c encode_resources). */
@@ -89,7 +95,14 @@ export type ParsedHeartbeatArgs =
   | { readonly help: true }
   | { readonly help: false; readonly mode: 'version' }
   | { readonly help: false; readonly mode: 'print-defaults'; readonly wiki: boolean }
-  | { readonly help: false; readonly mode: HeartbeatMode; readonly common: CommonOptions; readonly flags: DaemonFlags };
+  | {
+      readonly help: false;
+      readonly mode: HeartbeatMode;
+      readonly common: CommonOptions;
+      readonly flags: DaemonFlags;
+      /** Set in mode 'export'. */
+      readonly exportOptions?: ExportOptions;
+    };
 
 /** Pure apart from resolving the node name (nodeinfo / uname -n). */
 export function parseHeartbeatArgs(argv: readonly string[], env: Environment = process.env): ParsedHeartbeatArgs {
@@ -117,12 +130,21 @@ export function parseHeartbeatArgs(argv: readonly string[], env: Environment = p
   if (values.reload) modes.push('reload');
   if (values.restarting) modes.push('restart-exec');
   if (modes.length > 1) throw new UsageError(`choose one of --check, -k, -s, -r, -R (got ${modes.length})`);
+  const exportOptions = parseExportOptions(values);
+  if (exportOptions && modes[0] !== undefined) {
+    const flag = { check: '--check', kill: '-k', status: '-s', reload: '-r', 'restart-exec': '-R' }[
+      modes[0] as 'check' | 'kill' | 'status' | 'reload' | 'restart-exec'
+    ];
+    throw new UsageError(`--export cannot be combined with ${flag}`);
+  }
+  if (exportOptions) modes.push('export');
   const flags: DaemonFlags = {
     debugLevel: values.debug?.length ?? 0,
     verbose: values.verbose === true,
     noRealtime: values['no-realtime'] === true,
   };
-  return { help: false, mode: modes[0] ?? 'daemon', common: resolveCommonOptions(values, env), flags };
+  const common = resolveCommonOptions(values, env);
+  return { help: false, mode: modes[0] ?? 'daemon', common, flags, ...(exportOptions ? { exportOptions } : {}) };
 }
 
 export type ModeHandler = (common: CommonOptions, io: CliIo, flags: DaemonFlags) => Promise<number> | number;
@@ -148,6 +170,9 @@ export const MODES: Readonly<Record<HeartbeatMode, ModeHandler>> = {
   status: async (common, io) => (await import('../daemon/control-modes.js')).reportDaemonStatus(common, io),
   reload: async (common, io) => (await import('../daemon/control-modes.js')).reloadRunningDaemon(common, io),
   'restart-exec': async (common, io) => (await import('../daemon/control-modes.js')).answerRestartExec(common, io),
+  export: () => {
+    throw new Error('heartbeatMain runs --export with its options');
+  },
 };
 
 async function printVersion(io: CliIo): Promise<number> {
@@ -177,6 +202,9 @@ export async function heartbeatMain(argv: readonly string[], io: CliIo = process
   }
   if (args.mode === 'version') return printVersion(io);
   if (args.mode === 'print-defaults') return printDefaults(io, args.wiki);
+  if (args.mode === 'export' && args.exportOptions) {
+    return (await import('./export-command.js')).runExport(args.common, args.exportOptions, io);
+  }
   return MODES[args.mode](args.common, io, args.flags);
 }
 

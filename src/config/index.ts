@@ -21,6 +21,6 @@ export {
 export type { ExtensionOptionsParseResult } from './extension-options.js';
 export { parseProbes, parseProbeTime, PROBE_DEFAULTS, PROBE_KEYS } from './probes.js';
 export { formatProblem, hasErrors, countBySeverity } from './problems.js';
-export { parseTime, parseBoolean, formatMillis } from './values.js';
+export { parseTime, parseBoolean, formatMillis, isIPv4 } from './values.js';
 export type { Parsed } from './values.js';
 export { deepFreeze } from './freeze.js';

@@ -270,6 +270,17 @@ class Builder {
     let out = groups;
     for (const probe of this.input.probes) {
       const file = this.input.probesFile;
+      if (probe.url === undefined) {
+        // A command probe (keepalived's vrrp_script): Pacemaker's counterpart is the
+        // resource's own monitor, which every primitive already has.
+        this.warn(
+          file,
+          probe.line,
+          `probe [${probe.name}] (command "${probe.command ?? ''}") is not exported: Pacemaker has no agent that runs an arbitrary check command; the monitor op of each primitive is the closest counterpart (or wrap the command in an OCF agent)`,
+        );
+        continue;
+      }
+      const httpProbe = { ...probe, url: probe.url };
       const targetId = probe.group !== undefined ? groupKeys.get(probe.group) : undefined;
       const targets = out.filter((g) => (probe.group === undefined ? true : g.id === targetId));
       let mapped = false;
@@ -278,7 +289,7 @@ class Builder {
         const index = g.members.findIndex((m) => m.class === 'lsb' && m.type === 'nginx');
         if (index < 0) return g;
         mapped = true;
-        return this.probeGroup(g, index, probe);
+        return this.probeGroup(g, index, httpProbe);
       });
       if (!mapped) {
         this.warn(
@@ -291,7 +302,7 @@ class Builder {
     return out;
   }
 
-  private probeGroup(group: Group, index: number, probe: ProbeConfig): Group {
+  private probeGroup(group: Group, index: number, probe: ProbeConfig & { readonly url: string }): Group {
     const file = this.input.probesFile;
     const member = group.members[index]!;
     const interval = probe.interval ?? MONITOR_INTERVAL_S * 1000;

@@ -238,7 +238,7 @@ describe('heartbeat --export command line', () => {
   it('parses --export, --format and repeated --node-addr', () => {
     const args = parseHeartbeatArgs(['--export', 'corosync', '--node-addr', 'Alpha=10.0.0.1', '--node-addr', 'bravo=10.0.0.2', '--node', 'x']);
     expect(!args.help && args.mode).toBe('export');
-    expect(!args.help && args.exportOptions).toEqual({
+    expect(!args.help && 'exportOptions' in args && args.exportOptions).toEqual({
       target: 'corosync',
       format: 'cib',
       nodeAddresses: new Map([['alpha', '10.0.0.1'], ['bravo', '10.0.0.2']]),

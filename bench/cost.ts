@@ -12,6 +12,9 @@
 // (voluntary + involuntary, every thread, /proc/PID/task/*/status) per
 // second: a count that load elsewhere barely changes.
 //
+// Measuring starts HBTS_COST_SETTLE_S (default 30) seconds after both pairs
+// serve, past start-up and JIT warm-up.
+//
 // Needs root (namespaces). HBTS_COST_REAL=0 skips real Heartbeat;
 // HBTS_COST_KEEPALIVES=200,1000 picks the keepalive intervals (ms).
 import { execa } from 'execa';
@@ -242,7 +245,7 @@ export interface IdleFigures {
 }
 
 /** One keepalive: both pairs started, settled, then measured in the same windows. */
-async function idleAt(keepaliveMs: number, withReal: boolean, windows: number, windowS: number): Promise<Map<string, IdleFigures>> {
+async function idleAt(keepaliveMs: number, withReal: boolean, windows: number, windowS: number, settleS: number): Promise<Map<string, IdleFigures>> {
   const labs: Lab[] = [];
   const subjects: Subject[] = [];
   try {
@@ -252,7 +255,10 @@ async function idleAt(keepaliveMs: number, withReal: boolean, windows: number, w
       labs.push(await createLab({ hosts: [...HOSTS] }));
       subjects.push(await startReal(labs[1]!, keepaliveMs));
     }
-    await delay(3000); // past start-up work (resource scripts, first status answers)
+    // Past start-up work and V8's warm-up: the packet path runs in baseline
+    // code for the first tens of seconds (a few events a second take that
+    // long to get hot), and that is not what a node costs for months.
+    await delay(settleS * 1000);
     const samples = await sampleWindows(subjects, windows, windowS);
     const figures = new Map<string, IdleFigures>();
     subjects.forEach((s, i) => {
@@ -309,11 +315,12 @@ export async function run(): Promise<void> {
     const withReal = process.env['HBTS_COST_REAL'] !== '0' && realHeartbeatInstalled();
     const windows = Math.max(1, Number.parseInt(process.env['HBTS_COST_WINDOWS'] ?? '6', 10) || 6);
     const windowS = Math.max(1, Number.parseInt(process.env['HBTS_COST_WINDOW_S'] ?? '10', 10) || 10);
+    const settleS = Math.max(0, Number.parseInt(process.env['HBTS_COST_SETTLE_S'] ?? '30', 10) || 0);
     const keepalives = (process.env['HBTS_COST_KEEPALIVES'] ?? '200,1000').split(',').map(Number).filter((n) => n > 0);
-    out(`idle two-node ucast pair, one IPaddr group; ${windows} windows of ${windowS} s; one node measured${withReal ? '; heartbeat-ts and Heartbeat 3.0.6 side by side' : ''}`);
+    out(`idle two-node ucast pair, one IPaddr group; ${windows} windows of ${windowS} s; one node measured after ${settleS} s${withReal ? '; heartbeat-ts and Heartbeat 3.0.6 side by side' : ''}`);
     for (const ka of keepalives) {
       out(`  keepalive ${ka} ms:`);
-      const f = await idleAt(ka, withReal, windows, windowS);
+      const f = await idleAt(ka, withReal, windows, windowS, settleS);
       const ours = f.get('heartbeat-ts')!;
       const real = f.get('Heartbeat 3.0.6');
       ourMemory ??= ours.memory;

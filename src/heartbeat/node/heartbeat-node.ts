@@ -17,7 +17,7 @@ import { Membership, type MembershipAction, type MembershipConfig, type Membersh
 import { loadOrCreateUuid, nextGeneration, uuidFromNodeName } from '../state/index.js';
 import { decodePacket, encodePacket, withString, type EncodeOptions, type HbMessage } from '../wire/index.js';
 import { LoadAverageCache } from './load-average.js';
-import { lagThresholds, LoopLagMonitor, type LagThresholds } from './loop-lag.js';
+import { lagThresholds, TimerLateness, type LagFigures, type LagThresholds } from './loop-lag.js';
 import { PingMonitor, type PingTarget } from './ping-monitor.js';
 import { RateLimiter } from './rate-limit.js';
 import type { ApplyConfigResult, HeartbeatNodeEvents, HeartbeatSnapshot, NodeSnapshot } from './types.js';
@@ -79,7 +79,7 @@ export class HeartbeatNode {
   private media?: OpenedMedia;
   private pings?: PingMonitor;
   private readonly loadAverage: LoadAverageCache;
-  private readonly lag = new LoopLagMonitor();
+  private readonly lag = new TimerLateness();
   private lagLimits: LagThresholds;
   private readonly badPacketLimiter = new RateLimiter(BAD_PACKET_LOG_INTERVAL);
   private readonly sendErrorLimiter = new RateLimiter(BAD_PACKET_LOG_INTERVAL);
@@ -149,14 +149,12 @@ export class HeartbeatNode {
       throw err;
     }
     this.machine = new Membership(membershipConfig(this.config, this.generation, this.uuid));
-    await this.loadAverage.refresh();
-    this.loadAverage.start(1000);
+    this.loadAverage.refresh(performance.now());
     const targets: PingTarget[] = h.pingNodes.map((p) => ({ node: p.name, hosts: p.hosts }));
     if (targets.length > 0) {
       this.pings = new PingMonitor(targets, h.keepalive, (node) => this.step({ type: 'pingReply', node, ...this.clock() }), this.log);
       this.pings.start();
     }
-    this.lag.start();
     this.startedAt = Date.now();
     this.state = 'running';
     for (const m of this.media!.views()) this.log.info(`${m.description} (listening on ${m.listen})`);
@@ -206,6 +204,11 @@ export class HeartbeatNode {
     return this.state === 'running';
   }
 
+  /** How late our keepalive timer fired (the event-loop delay our peers see), ms. */
+  loopLag(): LagFigures {
+    return this.lag.figures(performance.now());
+  }
+
   snapshot(): HeartbeatSnapshot {
     const nowMono = performance.now();
     const nowEpoch = Date.now();
@@ -245,7 +248,7 @@ export class HeartbeatNode {
       timers: snap?.timers ?? { keepalive: h.keepalive, deadtime: h.deadtime, warntime: h.warntime, initdead: h.initdead, deadping: h.deadping },
       media: this.media?.views() ?? [],
       nodes,
-      eventLoop: { worstDelayMs: Math.round(this.lag.worstSeenMs), warnThresholdMs: this.lagLimits.warnMs },
+      eventLoop: { worstDelayMs: Math.round(this.lag.figures(performance.now()).max), warnThresholdMs: this.lagLimits.warnMs },
       badPackets: this.badPackets,
     };
   }
@@ -310,8 +313,6 @@ export class HeartbeatNode {
     if (this.tickTimer) clearTimeout(this.tickTimer);
     this.keepaliveTimer = undefined;
     this.tickTimer = undefined;
-    this.loadAverage.stop();
-    this.lag.stop();
     await this.pings?.stop();
     await this.media?.close();
   }
@@ -334,6 +335,7 @@ export class HeartbeatNode {
     const keepalive = this.config.haCf.keepalive;
     const now = performance.now();
     const late = now - this.nextKeepaliveAt;
+    this.loadAverage.refreshIfStale(now);
     this.step({ type: 'keepalive', ...this.clock() });
     this.nextKeepaliveAt = late > keepalive ? now + keepalive : this.nextKeepaliveAt + keepalive;
     this.armKeepalive();
@@ -341,7 +343,8 @@ export class HeartbeatNode {
   }
 
   private checkLoopLag(keepaliveLateMs: number): void {
-    const delay = Math.max(this.lag.takeMaxMs(), keepaliveLateMs);
+    this.lag.record(keepaliveLateMs, performance.now());
+    const delay = keepaliveLateMs;
     if (delay < this.lagLimits.warnMs) return;
     const d = this.lagLimiter.check('lag', Date.now());
     if (!d.allowed) return;

@@ -22,3 +22,4 @@ export { formatProblem, hasErrors, countBySeverity } from './problems.js';
 export { parseTime, parseBoolean, formatMillis } from './values.js';
 export type { Parsed } from './values.js';
 export { deepFreeze } from './freeze.js';
+export { nodeCron } from './node-cron.js';

@@ -24,6 +24,12 @@ import type { ApplyConfigResult, HeartbeatNodeEvents, HeartbeatSnapshot, NodeSna
 
 /** Heartbeat checks for dead nodes every 250 ms; we also wake at exact deadlines (see scheduleTick). */
 export const MAX_TICK_INTERVAL = 250;
+/**
+ * Once comm is up every check has a deadline of its own, so the 250 ms poll
+ * is only a safety net: a slower one saves an idle daemon three or four
+ * wake-ups a second (its CPU is mostly wake-ups).
+ */
+export const IDLE_TICK_INTERVAL = 1000;
 /** A wake-up never comes sooner than this after the previous one (no busy loop, whatever the machine says). */
 const MIN_TICK_INTERVAL = 5;
 const BAD_PACKET_LOG_INTERVAL = 10_000;
@@ -361,7 +367,8 @@ export class HeartbeatNode {
    * time running out, retransmission requests, reqnodes retries, the end of
    * the start-up dt. It fires at the machine's next deadline — detection at
    * dt plus a few ms instead of Heartbeat's dt…dt+250 — and at least every
-   * 250 ms, Heartbeat's own poll interval.
+   * 250 ms (Heartbeat's own poll interval) until comm is up, every second
+   * after (IDLE_TICK_INTERVAL).
    *
    * The work runs from setImmediate: Node's timers run before the poll phase,
    * so after a stall the datagrams already waiting in the sockets (a peer's
@@ -372,7 +379,8 @@ export class HeartbeatNode {
     if (this.state !== 'running' || !this.machine) return;
     const now = performance.now();
     const deadline = this.machine.nextDeadline();
-    const at = Math.min(now + MAX_TICK_INTERVAL, Math.max(now + MIN_TICK_INTERVAL, (deadline ?? Infinity) + 1));
+    const maxInterval = this.machine.deadlinesCoverTicks ? IDLE_TICK_INTERVAL : MAX_TICK_INTERVAL;
+    const at = Math.min(now + maxInterval, Math.max(now + MIN_TICK_INTERVAL, (deadline ?? Infinity) + 1));
     if (this.tickTimer && at >= this.tickAt - 1) return;
     if (this.tickTimer) clearTimeout(this.tickTimer);
     this.tickAt = at;

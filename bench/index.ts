@@ -8,6 +8,7 @@ interface BenchModule {
 
 const BENCHES: Readonly<Record<string, () => Promise<BenchModule>>> = {
   codec: () => import('./codec.js'),
+  cost: () => import('./cost.js'),
   failover: () => import('./failover.js'),
   resources: () => import('./resources.js'),
   observe: () => import('./observe.js'),

@@ -24,3 +24,4 @@ export { formatProblem, hasErrors, countBySeverity } from './problems.js';
 export { parseTime, parseBoolean, formatMillis, isIPv4 } from './values.js';
 export type { Parsed } from './values.js';
 export { deepFreeze } from './freeze.js';
+export { nodeCron } from './node-cron.js';

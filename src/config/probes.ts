@@ -35,7 +35,7 @@
 // ha.cf, also accept an `s` suffix (`2s`): issue 6's own example writes
 // `timeout = 2s`. Whitespace between number and unit is refused, as in ha.cf.
 import { iniLines } from './ini-lines.js';
-import { validate as validateCron, validateDetailed as validateCronDetailed } from 'node-cron';
+import { nodeCron } from './node-cron.js';
 import type { ConfigProblem, Millis, ProbeAction, ProbeConfig } from './types.js';
 
 export const PROBE_DEFAULTS = {
@@ -329,8 +329,9 @@ function checkCommand(text: string): string | undefined {
 
 function checkCron(expression: string): string | undefined {
   try {
-    if (validateCron(expression)) return undefined;
-    const detail = validateCronDetailed(expression);
+    const cron = nodeCron();
+    if (cron.validate(expression)) return undefined;
+    const detail = cron.validateDetailed(expression);
     const reason = detail.errors.map((e) => e.message).join('; ');
     return reason === '' ? 'node-cron refuses it' : reason;
   } catch (err) {

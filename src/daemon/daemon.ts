@@ -8,7 +8,7 @@
 // blocks the heartbeat layer's timers.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import { formatProblem, type ClusterConfig, type ConfigProblem } from '../config/index.js';
 import { ADMIN_ANSWER_LIMIT_MS, startControlServer, type ControlRequest, type ControlResponse, type ControlServer } from '../control/index.js';
 import type { DaemonStatus } from '../control/index.js';
@@ -88,7 +88,6 @@ export class Daemon {
   /** The cluster message being reduced: scripts it causes get its fields as HA_* (spec §9.8). */
   private triggerMessage: HbMessage | undefined;
   private readonly startedAt = Date.now();
-  private readonly lag: IntervalHistogram = monitorEventLoopDelay({ resolution: 20 });
   private stopping = false;
   private finished = false;
   private resolveExit!: (code: number) => void;
@@ -137,7 +136,6 @@ export class Daemon {
 
   async start(): Promise<void> {
     const cfg = this.config;
-    this.lag.enable();
     await mkdir(this.paths.stateDir, { recursive: true, mode: 0o755 });
     await mkdir(join(this.paths.runDir, 'rsctmp'), { recursive: true, mode: 0o755 });
     this.log.info(
@@ -502,8 +500,7 @@ export class Daemon {
   // ───────────────────────────── control ─────────────────────────────
 
   status(): DaemonStatus {
-    const p99 = this.lag.percentile(99) / 1e6;
-    const max = this.lag.max / 1e6;
+    const { p99, max } = this.node.loopLag();
     return buildDaemonStatus({
       config: this.config,
       snapshot: this.node.snapshot(),
@@ -658,7 +655,6 @@ export class Daemon {
     await this.http?.close();
     await this.node.stop();
     this.runner.dispose();
-    this.lag.disable();
   }
 
   private installSignalHandlers(): void {

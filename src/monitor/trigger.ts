@@ -3,7 +3,8 @@
 // group state) is the supervisor's business. `onDue` must be cheap and
 // synchronous; a throw from it is caught so a trigger never dies.
 import { performance } from 'node:perf_hooks';
-import { createTask, type Logger as CronLogger } from 'node-cron';
+import type { Logger as CronLogger } from 'node-cron';
+import { nodeCron } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 
 export interface ProbeTrigger {
@@ -65,7 +66,7 @@ export function startCronTrigger(expression: string, onDue: () => void, logger: 
     error: (m) => logger.error(`node-cron: ${m instanceof Error ? m.message : m}`),
     debug: (m) => logger.debug(`node-cron: ${m instanceof Error ? m.message : m}`),
   };
-  const task = createTask(expression, () => fire(), { logger: cronLogger, unref: true });
+  const task = nodeCron().createTask(expression, () => fire(), { logger: cronLogger, unref: true });
   void Promise.resolve(task.start()).catch((err: unknown) =>
     logger.error(`cannot start the schedule "${expression}": ${err instanceof Error ? err.message : String(err)}`),
   );

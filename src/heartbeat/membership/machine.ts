@@ -143,6 +143,15 @@ export class Membership {
    * may time out, a retransmission request or reqnodes retry is due, the
    * start-up dt ends), or undefined when nothing is pending.
    */
+  /**
+   * True once every check of a tick has its instant in nextDeadline(): after
+   * comm up (before it, checkCommIsUp has none). The shell then needs no
+   * periodic wake-up besides the deadlines.
+   */
+  get deadlinesCoverTicks(): boolean {
+    return this.linksUp;
+  }
+
   nextDeadline(): Millis | undefined {
     if (!this.started) return undefined;
     let next = Infinity;

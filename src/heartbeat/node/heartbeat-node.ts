@@ -17,13 +17,19 @@ import { Membership, type MembershipAction, type MembershipConfig, type Membersh
 import { loadOrCreateUuid, nextGeneration, uuidFromNodeName } from '../state/index.js';
 import { decodePacket, encodePacket, getString, withString, type EncodeOptions, type HbMessage } from '../wire/index.js';
 import { LoadAverageCache } from './load-average.js';
-import { lagThresholds, LoopLagMonitor, type LagThresholds } from './loop-lag.js';
+import { lagThresholds, TimerLateness, type LagFigures, type LagThresholds } from './loop-lag.js';
 import { PingMonitor, type PingTarget } from './ping-monitor.js';
 import { RateLimiter } from './rate-limit.js';
 import type { ApplyConfigResult, HeartbeatCounters, HeartbeatNodeEvents, HeartbeatSnapshot, NodeSnapshot } from './types.js';
 
 /** Heartbeat checks for dead nodes every 250 ms; we also wake at exact deadlines (see scheduleTick). */
 export const MAX_TICK_INTERVAL = 250;
+/**
+ * Once comm is up every check has a deadline of its own, so the 250 ms poll
+ * is only a safety net: a slower one saves an idle daemon three or four
+ * wake-ups a second (its CPU is mostly wake-ups).
+ */
+export const IDLE_TICK_INTERVAL = 1000;
 /** A wake-up never comes sooner than this after the previous one (no busy loop, whatever the machine says). */
 const MIN_TICK_INTERVAL = 5;
 const BAD_PACKET_LOG_INTERVAL = 10_000;
@@ -79,7 +85,7 @@ export class HeartbeatNode {
   private media?: OpenedMedia;
   private pings?: PingMonitor;
   private readonly loadAverage: LoadAverageCache;
-  private readonly lag = new LoopLagMonitor();
+  private readonly lag = new TimerLateness();
   private lagLimits: LagThresholds;
   private readonly badPacketLimiter = new RateLimiter(BAD_PACKET_LOG_INTERVAL);
   private readonly sendErrorLimiter = new RateLimiter(BAD_PACKET_LOG_INTERVAL);
@@ -159,15 +165,13 @@ export class HeartbeatNode {
       throw err;
     }
     this.machine = new Membership(membershipConfig(this.config, this.generation, this.uuid));
-    await this.loadAverage.refresh();
-    this.loadAverage.start(1000);
+    this.loadAverage.refresh(performance.now());
     const targets: PingTarget[] = h.pingNodes.map((p) => ({ node: p.name, hosts: p.hosts }));
     if (targets.length > 0) {
       this.pings = new PingMonitor(targets, h.keepalive, (node) => this.step({ type: 'pingReply', node, ...this.clock() }), this.log);
       this.pings.start();
     }
     this.tally.linkNames = this.media!.views().map((m) => m.link);
-    this.lag.start();
     this.startedAt = Date.now();
     this.state = 'running';
     for (const m of this.media!.views()) this.log.info(`${m.description} (listening on ${m.listen})`);
@@ -217,6 +221,11 @@ export class HeartbeatNode {
     return this.state === 'running';
   }
 
+  /** How late our keepalive timer fired (the event-loop delay our peers see), ms. */
+  loopLag(): LagFigures {
+    return this.lag.figures(performance.now());
+  }
+
   snapshot(): HeartbeatSnapshot {
     const nowMono = performance.now();
     const nowEpoch = Date.now();
@@ -256,7 +265,7 @@ export class HeartbeatNode {
       timers: snap?.timers ?? { keepalive: h.keepalive, deadtime: h.deadtime, warntime: h.warntime, initdead: h.initdead, deadping: h.deadping },
       media: this.media?.views() ?? [],
       nodes,
-      eventLoop: { worstDelayMs: Math.round(this.lag.worstSeenMs), warnThresholdMs: this.lagLimits.warnMs },
+      eventLoop: { worstDelayMs: Math.round(this.lag.figures(performance.now()).max), warnThresholdMs: this.lagLimits.warnMs },
       badPackets: this.badPackets,
     };
   }
@@ -335,8 +344,6 @@ export class HeartbeatNode {
     if (this.tickTimer) clearTimeout(this.tickTimer);
     this.keepaliveTimer = undefined;
     this.tickTimer = undefined;
-    this.loadAverage.stop();
-    this.lag.stop();
     await this.pings?.stop();
     await this.media?.close();
   }
@@ -359,6 +366,7 @@ export class HeartbeatNode {
     const keepalive = this.config.haCf.keepalive;
     const now = performance.now();
     const late = now - this.nextKeepaliveAt;
+    this.loadAverage.refreshIfStale(now);
     this.step({ type: 'keepalive', ...this.clock() });
     this.nextKeepaliveAt = late > keepalive ? now + keepalive : this.nextKeepaliveAt + keepalive;
     this.armKeepalive();
@@ -366,7 +374,8 @@ export class HeartbeatNode {
   }
 
   private checkLoopLag(keepaliveLateMs: number): void {
-    const delay = Math.max(this.lag.takeMaxMs(), keepaliveLateMs);
+    this.lag.record(keepaliveLateMs, performance.now());
+    const delay = keepaliveLateMs;
     if (delay < this.lagLimits.warnMs) return;
     const d = this.lagLimiter.check('lag', Date.now());
     if (!d.allowed) return;
@@ -383,7 +392,8 @@ export class HeartbeatNode {
    * time running out, retransmission requests, reqnodes retries, the end of
    * the start-up dt. It fires at the machine's next deadline — detection at
    * dt plus a few ms instead of Heartbeat's dt…dt+250 — and at least every
-   * 250 ms, Heartbeat's own poll interval.
+   * 250 ms (Heartbeat's own poll interval) until comm is up, every second
+   * after (IDLE_TICK_INTERVAL).
    *
    * The work runs from setImmediate: Node's timers run before the poll phase,
    * so after a stall the datagrams already waiting in the sockets (a peer's
@@ -394,7 +404,8 @@ export class HeartbeatNode {
     if (this.state !== 'running' || !this.machine) return;
     const now = performance.now();
     const deadline = this.machine.nextDeadline();
-    const at = Math.min(now + MAX_TICK_INTERVAL, Math.max(now + MIN_TICK_INTERVAL, (deadline ?? Infinity) + 1));
+    const maxInterval = this.machine.deadlinesCoverTicks ? IDLE_TICK_INTERVAL : MAX_TICK_INTERVAL;
+    const at = Math.min(now + maxInterval, Math.max(now + MIN_TICK_INTERVAL, (deadline ?? Infinity) + 1));
     if (this.tickTimer && at >= this.tickAt - 1) return;
     if (this.tickTimer) clearTimeout(this.tickTimer);
     this.tickAt = at;

@@ -9,7 +9,6 @@
 // - shutdown: ask the daemon to stop.
 // - reboot: run the reboot command (`reboot -nf`, injectable so the path can
 //   be tested without rebooting).
-import { execa } from 'execa';
 import type { StopFailurePolicy } from '../../config/index.js';
 import type { Logger } from '../../log/index.js';
 import type { GroupStopFailed } from './types.js';
@@ -59,6 +58,9 @@ export async function applyStopFailurePolicy(
         deps.logger.crit('Unable to force reboot: the reboot command is empty.', meta);
         return { action: 'reboot', command, error: 'empty reboot command' };
       }
+      // Loaded here, not at start-up: a running daemon carries execa's ~15 MB
+      // only on the day a resource will not stop.
+      const { execa } = await import('execa');
       const r = await execa(file, args, { reject: false, stdin: 'ignore', timeout: deps.rebootTimeoutMs ?? 30_000 });
       if (r.failed) {
         const error = r.shortMessage;

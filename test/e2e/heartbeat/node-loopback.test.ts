@@ -121,6 +121,33 @@ describe('HeartbeatNode on loopback', () => {
     await ok.start(); // the socket of the failed start was closed
     await ok.stop();
   });
+
+  it('a blocked event loop is caught by the keepalive timer\'s lateness: logged past deadtime − keepalive, and in the status figures', async () => {
+    const { logger, lines } = createMemoryLogger();
+    const node = new HeartbeatNode({ config: loneSpec(), stateDir: dir, logger });
+    await node.start();
+    try {
+      // Thresholds for keepalive 100 / warntime 300 / deadtime 400: warn from 200 ms, error from 300 ms.
+      const seq = node.snapshot().lastSentSeq;
+      await until(node, 'a first keepalive', () => node.snapshot().lastSentSeq > seq, 5000);
+      // Block the loop for 700 ms: the next keepalive leaves at least 600 ms late.
+      const end = performance.now() + 700;
+      while (performance.now() < end) {
+        /* a stall, as a long synchronous job would cause */
+      }
+      // The line for this stall (ERROR: past the peers' dead time), unless a
+      // load-induced late keepalive just before it was logged already (one
+      // line per 10 s): then that one stands for both.
+      const blockedFor = (): number[] => lines.flatMap((l) => /event loop blocked for (\d+) ms/.exec(l)?.slice(1).map(Number) ?? []);
+      await until(node, 'the lag log line', () => node.loopLag().max >= 500 && blockedFor().length > 0, 5000);
+      const first = lines.find((l) => l.includes('event loop blocked'))!;
+      if (Number(/blocked for (\d+) ms/.exec(first)![1]) >= 500) expect(first).toMatch(/ERROR/);
+      expect(node.snapshot().eventLoop.worstDelayMs).toBeGreaterThanOrEqual(500);
+      expect(node.loopLag().max).toBeGreaterThanOrEqual(500);
+    } finally {
+      await node.stop();
+    }
+  });
 });
 
 describe('pure helpers of the media and node shell', () => {

@@ -549,7 +549,8 @@ export class Membership {
       this.log('info', 'flow control disabled due to different version heartbeat');
       this.flowControl = false;
     }
-    if (node.lastStatusAt !== undefined) {
+    // A node coming back from dead (returning after a partition) is not late: it was dead.
+    if (node.lastStatusAt !== undefined && node.status !== 'dead') {
       const interval = Math.round(this.now - node.lastStatusAt);
       if (interval > this.timers.deadtime) {
         this.log('crit', `Late heartbeat: Node ${node.name}: interval ${interval} ms (> deadtime)`);

@@ -78,6 +78,7 @@ export function createManager(init: ManagerInit): ManagerState {
     pull: null,
     partition: null,
     reannounce: {},
+    splitSeenBy: [],
     legacyAsks: {},
     nodeIneligible: null,
     audit: [],

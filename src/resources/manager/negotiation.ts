@@ -5,7 +5,15 @@
 import { enqueue, busy } from './activities.js';
 import { resourceMessage, startingMessage, type ClusterMessage } from './cluster-message.js';
 import { activePeers, readyPeers, groupsIn, isHeld, livePeers, otherHoldsMine, wireHold, believedHolders, groupData } from './groups.js';
-import { adoptFoundRunning, reannounceKeptGroups, resolveFoundRunningConflicts, resolvePartition, standbyAbortedByPeer } from './reconcile.js';
+import {
+  adoptFoundRunning,
+  noteReleaseAnnounced,
+  reannounceKeptGroups,
+  resolveFoundRunningConflicts,
+  resolvePartition,
+  settleUnseenSplit,
+  standbyAbortedByPeer,
+} from './reconcile.js';
 import { isStable } from './queries.js';
 import { FOREIGN, LOCAL, NONE, applyHolding, has, parseRsc, rscName, union } from './rsc.js';
 import { beginOwnStandby } from './standby.js';
@@ -198,6 +206,8 @@ export function onResource(tx: Tx, msg: ClusterMessage): void {
 
   standbyAbortedByPeer(tx, from, reported, msg.info);
   if (s.partition !== null && s.partition.peer === from && msg.rtype === 'full') resolvePartition(tx, from, peer.holds);
+  settleUnseenSplit(tx, from);
+  noteReleaseAnnounced(tx, from, msg.info, false);
   reannounceKeptGroups(tx);
   resolveFoundRunningConflicts(tx);
 

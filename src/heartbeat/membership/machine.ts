@@ -72,6 +72,8 @@ export class Membership {
   private requestedExtra = 0;
   private advertised: Millis;
   private localLostReported = false;
+  /** The repeat of our last status (see MembershipConfig.repeatStatus): its seq and when it goes. */
+  private statusRepeat?: { at: Millis; seq: number };
 
   constructor(private readonly config: MembershipConfig) {
     this.timers = {
@@ -150,6 +152,7 @@ export class Membership {
     };
     consider(this.startupExtraUntil);
     consider(this.reqnodesRetry?.at);
+    consider(this.statusRepeat?.at);
     for (const node of this.nodes.values()) {
       const dead = this.deadTimeOf(node);
       if (node.isLocal ? !this.localLostReported : isAlive(node)) consider((node.lastStatusAt ?? this.now) + dead);
@@ -231,6 +234,7 @@ export class Membership {
       this.startupExtraUntil = undefined;
       this.updateAdvertisedDeadtime(true);
     }
+    this.repeatStatusIfDue();
     this.checkForTimeouts();
     this.checkRexmitRequests();
     if (this.reqnodesRetry && this.now >= this.reqnodesRetry.at) {
@@ -287,6 +291,15 @@ export class Membership {
         node.rexmitDue.set(seq, this.now + this.timers.maxRexmitDelay);
       }
     }
+  }
+
+  /** Send the copy of our last status (the identical datagram, as a retransmission is). */
+  private repeatStatusIfDue(): void {
+    const repeat = this.statusRepeat;
+    if (repeat === undefined || this.now < repeat.at) return;
+    this.statusRepeat = undefined;
+    const found = this.history.lookup(repeat.seq);
+    if (found.kind === 'found') this.emit({ type: 'transmit', message: found.message, seq: repeat.seq, retransmit: true });
   }
 
   /** First request after a random 50…max_rexmit_delay ms: reordering usually fills the gap first (spec §7.2). */
@@ -379,6 +392,9 @@ export class Membership {
     if (stamped.seq !== undefined) {
       this.lastSeq = stamped.seq;
       this.history.add(stamped.seq, stamped.message);
+      if (t === 'status' && this.config.repeatStatus !== false) {
+        this.statusRepeat = { at: this.now + Math.max(1, Math.floor(this.timers.keepalive / 2)), seq: stamped.seq };
+      }
       this.emit({ type: 'transmit', message: stamped.message, seq: stamped.seq, retransmit: false });
     } else {
       this.emit({ type: 'transmit', message: stamped.message, retransmit: false });

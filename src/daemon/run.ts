@@ -5,6 +5,7 @@ import { formatProblem, hasErrors, type ClusterConfig } from '../config/index.js
 import { createLogger } from '../log/index.js';
 import { Daemon } from './daemon.js';
 import { loadAndResolveConfig } from './load-config.js';
+import { applyRealtime } from './realtime.js';
 import { AlreadyRunningError, acquirePidFile, type PidFileLock } from './pidfile.js';
 import type { DaemonPaths } from './script-environment.js';
 import { LSB_EXIT_GENERIC, LSB_EXIT_NOTCONFIGED, type ControlModeIo } from './control-modes.js';
@@ -49,6 +50,7 @@ export async function runDaemon(opts: RunDaemonOptions, io: ControlModeIo): Prom
     await lock.release();
     return LSB_EXIT_GENERIC;
   }
+  await applyRealtime(config.haCf.realtime, logger.child('heartbeat'));
   const code = await daemon.exited;
   await logging.close();
   await lock.release();

@@ -298,6 +298,11 @@ export class Membership {
     const repeat = this.statusRepeat;
     if (repeat === undefined || this.now < repeat.at) return;
     this.statusRepeat = undefined;
+    // Only while it is still our latest sequenced message: a receiver then sees
+    // it as `seq == last` (a plain duplicate, spec §7.2). Behind a newer seq, the
+    // real daemon took an old one for a reset of our stream and then logged the
+    // next as "1 lost packet(s)" (seen in the interop tests).
+    if (this.lastSeq !== repeat.seq) return;
     const found = this.history.lookup(repeat.seq);
     if (found.kind === 'found') this.emit({ type: 'transmit', message: found.message, seq: repeat.seq, retransmit: true });
   }

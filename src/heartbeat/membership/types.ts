@@ -43,8 +43,9 @@ export interface MembershipConfig {
   /** Uniform [0,1) source for ACK triggers and retransmission delays (tests pass a seeded one). */
   readonly random?: () => number;
   /**
-   * Send every status datagram a second time, half a keepalive later (default
-   * true). The copy is the identical message (same seq): a receiver that got
+   * Send every status datagram a second time, half a keepalive later, if no
+   * other sequenced message left meanwhile (default true). The copy is the
+   * identical message (same seq): a receiver that got
    * the first drops it as a duplicate (spec §7.2), one that lost it takes the
    * copy as the status. Heartbeat sends each status once; against random loss
    * p a node is then falsely declared dead after deadtime/keepalive lost

@@ -285,7 +285,10 @@ export function performAutoFailback(tx: Tx): void {
     s.needsFailback = false;
     return;
   }
-  if (s.partition !== null || s.standby.phase !== 'NOT' || !s.otherStable || s.rstate !== 'STABLE') {
+  // Also while resource work is queued or running: after a partition heal the
+  // foreign groups may be on their way out already (the release), and a
+  // standby offered now would only time out (10 s) on a peer in flux.
+  if (s.partition !== null || s.standby.phase !== 'NOT' || !s.otherStable || s.rstate !== 'STABLE' || busy(s)) {
     log(tx, 'debug', 'Auto failback delayed.');
     s.autoFailbackAt = tx.now + s.config.timers.retryInterval;
     return;

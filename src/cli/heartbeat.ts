@@ -40,8 +40,8 @@ Heartbeat's other flags, taken as Heartbeat takes them:
                      "debug N", debug messages then reach the log, and resource
                      scripts see HA_debug
   -v, --verbose      log the configuration summary (as --check prints it) at start
-  -l, --no-realtime  Heartbeat: do not run at realtime priority. heartbeat-ts
-                     never does, so there is nothing to turn off (said in the log)
+  -l, --no-realtime  do not run at realtime priority (SCHED_RR), whatever ha.cf
+                     \`realtime\` says, as in Heartbeat
   -W, --wiki         only changes the output of -D
   -R, --restarting   Heartbeat's internal "I have just re-executed myself" flag.
                      Run by hand it starts nothing, as in Heartbeat: it answers
@@ -87,7 +87,7 @@ export interface DaemonFlags {
   readonly debugLevel: number;
   /** -v: log the configuration summary at start (Heartbeat's dump_config). */
   readonly verbose: boolean;
-  /** -l: Heartbeat's "no realtime"; nothing to change here, said once in the log. */
+  /** -l: Heartbeat's "no realtime": normal scheduling whatever ha.cf `realtime` says. */
   readonly noRealtime: boolean;
 }
 

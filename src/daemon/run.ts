@@ -5,6 +5,7 @@ import { formatProblem, hasErrors, type ClusterConfig } from '../config/index.js
 import { createLogger } from '../log/index.js';
 import { Daemon } from './daemon.js';
 import { loadAndResolveConfig } from './load-config.js';
+import { applyRealtime } from './realtime.js';
 import { AlreadyRunningError, acquirePidFile, type PidFileLock } from './pidfile.js';
 import type { DaemonPaths } from './script-environment.js';
 import { LSB_EXIT_GENERIC, LSB_EXIT_NOTCONFIGED, type ControlModeIo } from './control-modes.js';
@@ -15,7 +16,7 @@ export interface RunDaemonOptions extends DaemonPaths {
   readonly debugLevel?: number;
   /** Heartbeat's -v: the configuration summary to log at start, line by line. */
   readonly summarize?: (config: ClusterConfig) => string;
-  /** Heartbeat's -l (no realtime priority): nothing to change, said once in the log. */
+  /** Heartbeat's -l (no realtime priority): ha.cf's `realtime` is ignored and the daemon runs with normal scheduling. */
   readonly noRealtime?: boolean;
 }
 
@@ -46,7 +47,7 @@ export async function runDaemon(opts: RunDaemonOptions, io: ControlModeIo): Prom
   process.on('unhandledRejection', (err) => logger.error(`internal error (unhandled rejection): ${(err as Error)?.stack ?? String(err)}`));
 
   if (opts.noRealtime) {
-    logger.info('-l (no realtime priority): heartbeat-ts never runs at realtime priority, so there is nothing to turn off');
+    logger.info('-l (no realtime priority): normal scheduling for this run, whatever ha.cf `realtime` says');
   }
   if (opts.debugLevel) logger.info(`debug level ${config.haCf.debug} (-d given ${opts.debugLevel} time(s))`);
   if (opts.summarize) {
@@ -65,6 +66,7 @@ export async function runDaemon(opts: RunDaemonOptions, io: ControlModeIo): Prom
     await lock.release();
     return LSB_EXIT_GENERIC;
   }
+  await applyRealtime(config.haCf.realtime && !opts.noRealtime, logger.child('heartbeat'));
   const code = await daemon.exited;
   await logging.close();
   await lock.release();

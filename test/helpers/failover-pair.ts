@@ -57,6 +57,8 @@ export interface OurPairOptions {
   readonly keepaliveMs?: number;
   readonly deadtimeMs?: number;
   readonly autoFailback?: 'on' | 'off';
+  /** ha.cf media lines (default `bcast eth0`). */
+  readonly media?: readonly string[];
   /** Default: [vipNginx(primary)]. */
   readonly groups?: readonly PairGroup[];
   /** The address the client probes (default VIP_ALPHA). */
@@ -278,6 +280,7 @@ export async function startOurFailoverPair(lab: Lab, opts: OurPairOptions = {}):
       warntime: haTime(Math.max(keepaliveMs * 2, Math.round(deadtimeMs / 2))),
       initdead: haTime(Math.max(2000, 2 * deadtimeMs)),
       autoFailback: opts.autoFailback ?? 'on',
+      ...(opts.media === undefined ? {} : { media: opts.media }),
     }),
     haresources: groups.map((g) => `${g.home} ${g.resources.join(' ')}`).join('\n'),
     authkeys: FAILOVER_AUTHKEYS,

@@ -66,6 +66,8 @@ export const OUR_NORMAL_WARNINGS: ReadonlyArray<readonly [string, RegExp]> = [
   ],
   // Issue 3's interop is the heartbeat layer: ours runs with an empty haresources.
   ['no resource group', /^warn: \S+\/haresources: warning: haresources defines no resource group\b/],
+  // ha.cf realtime (default on): Node cannot mlockall(); Heartbeat's own line when it cannot lock (NORMAL_WARNINGS).
+  ['memory not locked', /^warn: (\[\w+\] )?Cannot lock ourselves into memory: /],
   // The mcast+crc set-up (spec §12.1) uses crc on purpose.
   ['crc', /^warn: \S+\/authkeys:\d+: warning: crc gives no security\b/],
 ];

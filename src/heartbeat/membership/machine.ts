@@ -73,6 +73,8 @@ export class Membership {
   private requestedExtra = 0;
   private advertised: Millis;
   private localLostReported = false;
+  /** The repeat of our last status (see MembershipConfig.repeatStatus): its seq and when it goes. */
+  private statusRepeat?: { at: Millis; seq: number };
 
   constructor(private readonly config: MembershipConfig) {
     this.timers = {
@@ -160,6 +162,7 @@ export class Membership {
     };
     consider(this.startupExtraUntil);
     consider(this.reqnodesRetry?.at);
+    consider(this.statusRepeat?.at);
     for (const node of this.nodes.values()) {
       const dead = this.deadTimeOf(node);
       if (node.isLocal ? !this.localLostReported : isAlive(node)) consider((node.lastStatusAt ?? this.now) + dead);
@@ -242,6 +245,7 @@ export class Membership {
       this.startupExtraUntil = undefined;
       this.updateAdvertisedDeadtime(true);
     }
+    this.repeatStatusIfDue();
     this.checkForTimeouts();
     this.checkRexmitRequests();
     if (this.reqnodesRetry && this.now >= this.reqnodesRetry.at) {
@@ -298,6 +302,20 @@ export class Membership {
         node.rexmitDue.set(seq, this.now + this.timers.maxRexmitDelay);
       }
     }
+  }
+
+  /** Send the copy of our last status (the identical datagram, as a retransmission is). */
+  private repeatStatusIfDue(): void {
+    const repeat = this.statusRepeat;
+    if (repeat === undefined || this.now < repeat.at) return;
+    this.statusRepeat = undefined;
+    // Only while it is still our latest sequenced message: a receiver then sees
+    // it as `seq == last` (a plain duplicate, spec §7.2). Behind a newer seq, the
+    // real daemon took an old one for a reset of our stream and then logged the
+    // next as "1 lost packet(s)" (seen in the interop tests).
+    if (this.lastSeq !== repeat.seq) return;
+    const found = this.history.lookup(repeat.seq);
+    if (found.kind === 'found') this.emit({ type: 'transmit', message: found.message, seq: repeat.seq, retransmit: true });
   }
 
   /** First request after a random 50…max_rexmit_delay ms: reordering usually fills the gap first (spec §7.2). */
@@ -390,6 +408,9 @@ export class Membership {
     if (stamped.seq !== undefined) {
       this.lastSeq = stamped.seq;
       this.history.add(stamped.seq, stamped.message);
+      if (t === 'status' && this.config.repeatStatus !== false) {
+        this.statusRepeat = { at: this.now + Math.max(1, Math.floor(this.timers.keepalive / 2)), seq: stamped.seq };
+      }
       this.emit({ type: 'transmit', message: stamped.message, seq: stamped.seq, retransmit: false });
     } else {
       this.emit({ type: 'transmit', message: stamped.message, retransmit: false });
@@ -561,7 +582,8 @@ export class Membership {
       this.log('info', 'flow control disabled due to different version heartbeat');
       this.flowControl = false;
     }
-    if (node.lastStatusAt !== undefined) {
+    // A node coming back from dead (returning after a partition) is not late: it was dead.
+    if (node.lastStatusAt !== undefined && node.status !== 'dead') {
       const interval = Math.round(this.now - node.lastStatusAt);
       if (interval > this.timers.deadtime) {
         this.log('crit', `Late heartbeat: Node ${node.name}: interval ${interval} ms (> deadtime)`);

@@ -79,6 +79,7 @@ export function createManager(init: ManagerInit): ManagerState {
     partition: null,
     healPending: null,
     reannounce: {},
+    splitSeenBy: [],
     legacyAsks: {},
     nodeIneligible: null,
     audit: [],

@@ -5,7 +5,15 @@
 import { enqueue, busy } from './activities.js';
 import { resourceMessage, startingMessage, type ClusterMessage } from './cluster-message.js';
 import { activePeers, readyPeers, groupsIn, heldBits, isHeld, livePeers, otherHoldsMine, wireHold, believedHolders, groupData } from './groups.js';
-import { adoptFoundRunning, reannounceKeptGroups, resolveFoundRunningConflicts, resolvePartition, standbyAbortedByPeer } from './reconcile.js';
+import {
+  adoptFoundRunning,
+  noteReleaseAnnounced,
+  reannounceKeptGroups,
+  resolveFoundRunningConflicts,
+  resolvePartition,
+  settleUnseenSplit,
+  standbyAbortedByPeer,
+} from './reconcile.js';
 import { isStable } from './queries.js';
 import { FOREIGN, LOCAL, NONE, applyHolding, has, parseRsc, rscName, union } from './rsc.js';
 import { beginOwnStandby } from './standby.js';
@@ -224,6 +232,8 @@ export function onResource(tx: Tx, msg: ClusterMessage): void {
 
   standbyAbortedByPeer(tx, from, reported, msg.info);
   if (s.partition !== null && s.partition.peer === from && msg.rtype === 'full') resolvePartition(tx, from, peer.holds);
+  settleUnseenSplit(tx, from);
+  noteReleaseAnnounced(tx, from, msg.info, false);
   reannounceKeptGroups(tx);
   resolveFoundRunningConflicts(tx);
 
@@ -301,7 +311,10 @@ export function performAutoFailback(tx: Tx): void {
     s.needsFailback = false;
     return;
   }
-  if (s.partition !== null || s.standby.phase !== 'NOT' || !s.otherStable || s.rstate !== 'STABLE') {
+  // Also while resource work is queued or running: after a partition heal the
+  // foreign groups may be on their way out already (the release), and a
+  // standby offered now would only time out (10 s) on a peer in flux.
+  if (s.partition !== null || s.standby.phase !== 'NOT' || !s.otherStable || s.rstate !== 'STABLE' || busy(s)) {
     log(tx, 'debug', 'Auto failback delayed.');
     s.autoFailbackAt = tx.now + s.config.timers.retryInterval;
     return;

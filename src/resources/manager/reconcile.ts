@@ -13,10 +13,12 @@ import {
   keeperOf,
   myCategory,
 } from './groups.js';
+import { startingMessage } from './cluster-message.js';
 import { sendHeld } from './negotiation.js';
 import { ALL, FOREIGN, NONE, has, rscName, union, type RscBits } from './rsc.js';
 import { STANDBY_ABORTED_INFO, cancelStandby } from './standby.js';
-import { log, seconds, type Tx } from './tx.js';
+import { log, send, seconds, type Tx } from './tx.js';
+import type { StateData } from './types.js';
 
 /**
  * The start-up probe: groups whose resources all run (`running`) or only
@@ -143,12 +145,71 @@ export function onPeerReturned(tx: Tx, peerName: string): void {
     return;
   }
   s.partition = { peer: peerName, deadline: tx.now + s.config.timers.partitionHealWait };
+  forgetSplitSeenBy(tx, peerName);
   log(
     tx,
     'info',
     `Partition with ${peerName} healed: this node does not restart itself (Heartbeat would); it tells ${peerName} what it holds and waits up to ${seconds(s.config.timers.partitionHealWait)} for its answer, then every group held on both sides stays on its home node`,
   );
+  // `starting` asks for that answer: every Heartbeat node answers it with
+  // `resource rtype=full` (spec §9.3, §13), also one that never saw the split
+  // and so has no reason of its own to report its holdings.
+  send(tx, startingMessage());
   sendHeld(tx, s.rstate === 'STABLE' && !busy(s));
+}
+
+/** A release of `key` is queued or under way. */
+function releasing(s: StateData, key: string): boolean {
+  if (groupData(s, key).state === 'stopping') return true;
+  const isRelease = (a: { kind: string; keys?: readonly string[] }): boolean => a.kind === 'release' && (a.keys ?? []).includes(key);
+  return s.queue.some(isRelease) || (s.running !== null && isRelease(s.running.activity));
+}
+
+export function forgetSplitSeenBy(tx: Tx, peerName: string): void {
+  tx.s.splitSeenBy = tx.s.splitSeenBy.filter((p) => p !== peerName);
+}
+
+/**
+ * `t=stonith node=<this node>` from a peer this node still hears: the peer
+ * declared this node dead (one-way loss, a frozen daemon) and takes over its
+ * groups; this node never gets "returning after partition" for it. Settle
+ * what both hold by the partition rule now and whenever its holdings change.
+ */
+export function onDeclaredDeadBy(tx: Tx, peerName: string): void {
+  const s = tx.s;
+  if (!s.config.niceFailback || s.peers[peerName] === undefined || s.peers[peerName]?.status === 'dead') return;
+  if (!s.splitSeenBy.includes(peerName)) {
+    s.splitSeenBy = [...s.splitSeenBy, peerName];
+    log(tx, 'warn', `${peerName} declared this node dead although this node hears it (a one-sided partition): groups both hold stay on their home node`);
+  }
+  settleUnseenSplit(tx, peerName);
+}
+
+/** The partition rule for a split only the peer saw, against its latest holdings. */
+export function settleUnseenSplit(tx: Tx, peerName: string): void {
+  const s = tx.s;
+  const peer = s.peers[peerName];
+  if (!s.splitSeenBy.includes(peerName) || peer === undefined || peer.status === 'dead') return;
+  if (!s.commUp || s.shutdown.phase !== 'none' || (s.partition !== null && s.partition.peer === peerName)) return;
+  const me = s.config.localNode;
+  const release: string[] = [];
+  for (const cfg of s.config.groups) {
+    const g = groupData(s, cfg.key);
+    if (!isHeld(g) || g.foundAtStartup || releasing(s, cfg.key) || !has(peer.holds, categoryFrom(cfg, peerName))) continue;
+    const keeper = keeperOf(cfg, me, peerName);
+    const rule = cfg.node === keeper ? 'its home node' : 'neither is its home node; the name that sorts first keeps it';
+    if (keeper === me) {
+      if (s.reannounce[cfg.key] === undefined) {
+        log(tx, 'warn', `Partition heal: resource group ${cfg.key} is held by this node and by ${peerName}; this node keeps it (${rule}) and announces it again once ${peerName} has released it`);
+      }
+      s.reannounce[cfg.key] = { peer: peerName, watched: true, deadline: tx.now + s.config.timers.partitionHealWait };
+    } else if (s.config.peers.length === 1) {
+      // With more nodes a peer's category claim over-approximates what it holds: never stop on it.
+      log(tx, 'warn', `Partition heal: resource group ${cfg.key} is held by this node and by ${peerName}; ${peerName} keeps it (${rule}): stopping it here`);
+      release.push(cfg.key);
+    }
+  }
+  if (release.length > 0) enqueue(tx, { kind: 'release', keys: release, reason: `partition heal: ${peerName} keeps it` });
 }
 
 /** Every group both sides hold stays with keeperOf(); this node stops the others. `theirs` is the peer's view. */
@@ -202,8 +263,16 @@ export function reannounceKeptGroups(tx: Tx): void {
     const peer = s.peers[pending.peer];
     let why: string | undefined;
     if (peer === undefined || peer.status === 'dead') why = `${pending.peer} is dead`;
-    else if (pending.watched && !believedHolders(s, key).includes(pending.peer)) why = `${pending.peer} released its copy`;
-    else if (tx.now >= pending.deadline) why = `${pending.peer} did not say it released its copy within ${seconds(s.config.timers.partitionHealWait)}`;
+    else if (pending.watched && !pending.awaitShutdone && !believedHolders(s, key).includes(pending.peer)) why = `${pending.peer} released its copy`;
+    else if (tx.now >= pending.deadline) {
+      if (pending.watched && believedHolders(s, key).includes(pending.peer)) {
+        // It still says it holds the group: announcing now would only race its
+        // own announcements. Its release (or death) triggers it; look again later.
+        pending.deadline = tx.now + s.config.timers.partitionHealWait;
+        continue;
+      }
+      why = `${pending.peer} did not say it released its copy within ${seconds(s.config.timers.partitionHealWait)}`;
+    }
     if (why === undefined) continue;
     delete s.reannounce[key];
     if (!isHeld(groupData(s, key))) continue;
@@ -218,4 +287,13 @@ export function standbyAbortedByPeer(tx: Tx, from: string, reported: RscBits, in
   if (info !== STANDBY_ABORTED_INFO || st.phase !== 'OTHER' || st.partner !== from || st.rsc === NONE) return;
   log(tx, 'warn', `${from} abandoned its standby [${rscName(st.rsc)}] (it still holds ${rscName(reported)}): nothing to acquire`);
   cancelStandby(tx, `${from} abandoned the standby`);
+}
+
+/** A peer's holdings message: `info=shutdown` comes before its release, so its copies are gone only at `shutdone`. */
+export function noteReleaseAnnounced(tx: Tx, peerName: string, info: string | undefined, shutdone: boolean): void {
+  for (const pending of Object.values(tx.s.reannounce)) {
+    if (pending.peer !== peerName) continue;
+    if (shutdone) pending.awaitShutdone = false;
+    else if (info === 'shutdown') pending.awaitShutdone = true;
+  }
 }

@@ -8,7 +8,7 @@ import { ipRequestMessage, type ClusterMessage } from './cluster-message.js';
 import { attemptHandovers, attemptPull, onProbeEligible, onProbeRelease } from './handover.js';
 import { onIpRequest, onIpRequestResp } from './legacy.js';
 import { announce, announceHealSettled, audit, notePartitionHeal, onCommUp, onResource, onStarting } from './negotiation.js';
-import { onPeerReturned, onStartupProbe } from './reconcile.js';
+import { forgetSplitSeenBy, onPeerReturned, onStartupProbe } from './reconcile.js';
 import { cancelStandby, onAdminStandby, onAdminTakeover, onHbTakeover, processAsk } from './standby.js';
 import { onShutdown, tryShutdown } from './shutdown.js';
 import { onPeerDead, onShutdone, onStonith } from './takeover.js';
@@ -122,6 +122,7 @@ function onPeerRestarted(tx: Tx, ev: EventOf<'peer-restarted'>): void {
     if (!s.otherStable && s.claim === ALL) s.otherStable = true;
   }
   if (s.partition !== null && s.partition.peer === ev.peer) s.partition = null;
+  forgetSplitSeenBy(tx, ev.peer);
 }
 
 /** Every event the manager takes, with the spec section it implements. */

@@ -5,7 +5,7 @@ import { enqueue } from './activities.js';
 import { stonithMessage, type ClusterMessage } from './cluster-message.js';
 import { successorOf } from './groups.js';
 import { reqOurResources } from './negotiation.js';
-import { adoptFoundRunning, reannounceKeptGroups } from './reconcile.js';
+import { adoptFoundRunning, forgetSplitSeenBy, noteReleaseAnnounced, onDeclaredDeadBy, reannounceKeptGroups } from './reconcile.js';
 import { ALL, FOREIGN, LOCAL, NONE, has, mirror, union, type RscBits } from './rsc.js';
 import { cancelStandby } from './standby.js';
 import { log, send, type Tx } from './tx.js';
@@ -27,6 +27,7 @@ export function onPeerDead(tx: Tx, name: string): void {
     if (!s.otherStable && s.claim === ALL) s.otherStable = true;
   }
   if (s.partition !== null && s.partition.peer === name) s.partition = null;
+  forgetSplitSeenBy(tx, name);
   const heldNothing = peer.anyPackets && (s.config.niceFailback ? peer.holds === NONE : !peer.hasResources);
   peer.holds = NONE;
   peer.legacyHolds = [];
@@ -112,6 +113,8 @@ export function onShutdone(tx: Tx, msg: ClusterMessage): void {
     }
   }
   takeoverFromNode(tx, name, `${name} shut down`, acquire);
+  noteReleaseAnnounced(tx, name, undefined, true);
+  reannounceKeptGroups(tx);
 }
 
 /** A `t=stonith` report from a peer: informational (spec §6). */
@@ -119,4 +122,5 @@ export function onStonith(tx: Tx, msg: ClusterMessage): void {
   const target = msg.node ?? '?';
   const level = target === tx.s.config.localNode ? 'warn' : 'info';
   log(tx, level, `${msg.src} reports STONITH of ${target}: ${msg.result ?? '?'}`);
+  if (target === tx.s.config.localNode) onDeclaredDeadBy(tx, msg.src);
 }

@@ -251,8 +251,17 @@ export interface StateData {
    * addresses are announced again once the peer has released its copy (or
    * is dead, or by the deadline), since the peer may have announced them last.
    * `watched`: the peer's holdings claimed the group, so its release shows there.
+   * `awaitShutdone`: it said `rsc_hold=none info=shutdown`, which Heartbeat
+   * sends before it releases (spec §9.7): its copy is gone at `shutdone`.
    */
-  reannounce: Record<string, { peer: string; watched: boolean; deadline: number }>;
+  reannounce: Record<string, { peer: string; watched: boolean; deadline: number; awaitShutdone?: boolean }>;
+  /**
+   * Peers that reported this node dead (`t=stonith node=<me>`) while this node
+   * kept hearing them: a split only they saw. Their claims on groups held here
+   * are settled by the partition rule without waiting for a "returning" signal
+   * this node never gets (docs/resource-manager.md §7).
+   */
+  splitSeenBy: string[];
   /** Legacy: our outstanding ip-requests, key → when asked. */
   legacyAsks: Record<string, number>;
   /** A node-wide application probe released everything: reason, or null. */

@@ -208,6 +208,10 @@ describe('heartbeat daemon (single node)', () => {
     expect(log).toMatch(/config:\s+groups\s+IPaddr::10\.91\.0\.100\/24\/eth0/);
     expect(log).toMatch(/debug level 2 \(-d given 2 time\(s\)\)/);
     expect(log.match(/-l \(no realtime priority\)/g)).toHaveLength(1);
+    // -l: normal scheduling although ha.cf's realtime defaults to on.
+    await waitFor('the realtime decision logged', 10_000, () => (/realtime off \(ha\.cf `realtime off` or -l\)/.test(n.readLog()) ? true : undefined));
+    const daemonPid = Number(readFileSync(join(n.runDir, 'heartbeat.pid'), 'utf8').trim());
+    expect(readFileSync(`/proc/${daemonPid}/sched`, 'utf8')).toMatch(/^policy\s*:\s*0$/m);
     await waitFor('the script started', 10_000, () => (existsSync(seen) ? true : undefined));
     expect(readFileSync(seen, 'utf8')).toBe('HA_debug=2\n');
     const v = await n.heartbeat('-V');

@@ -8,6 +8,9 @@
 // The holder runs `unshare -m [-u] --propagation private bash -c SETUP`,
 // where SETUP makes the mounts and then execs `sleep`; `ip netns exec` and
 // `unshare` exec without forking, so the holder's pid is the execa child's.
+// With pidNamespace, unshare forks: bash is PID 1 of the new PID namespace
+// (and stays, to reap orphans), --kill-child ends it with the holder, and
+// the kernel then ends everything else in the namespace.
 import { execa, type Options as ExecaOptions, type ResultPromise } from 'execa';
 import { setTimeout as delay } from 'node:timers/promises';
 import { followLines } from './child-lines.js';

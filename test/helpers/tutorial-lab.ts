@@ -19,6 +19,9 @@
 //     a read-only overlay of the .deb's /usr over the host's (so `heartbeat`,
 //     `cl_status` are the package's commands, at the package's paths);
 //   - /run, /var/lib/heartbeat and /var/log are the node's own directories.
+// Other recipes (RecipeOptions: their own /etc/ha.d files, nginx behind
+// haproxy on 127.0.0.1:8080, more bind mounts such as /etc/haproxy, a PID
+// namespace per node) run in the same lab: test/e2e/tutorial/recipes.test.ts.
 // Nothing of it is visible to the host; the lab's clean-up ends every process
 // in the namespaces (the daemons were started by the init script, detached).
 import { execa } from 'execa';

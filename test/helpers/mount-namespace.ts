@@ -8,6 +8,9 @@
 // The holder runs `unshare -m [-u] --propagation private bash -c SETUP`,
 // where SETUP makes the mounts and then execs `sleep`; `ip netns exec` and
 // `unshare` exec without forking, so the holder's pid is the execa child's.
+// With pidNamespace, unshare forks: bash is PID 1 of the new PID namespace
+// (and stays, to reap orphans), --kill-child ends it with the holder, and
+// the kernel then ends everything else in the namespace.
 import { execa, type Options as ExecaOptions, type ResultPromise } from 'execa';
 import { setTimeout as delay } from 'node:timers/promises';
 import { followLines } from './child-lines.js';
@@ -36,6 +39,12 @@ export interface MountNamespaceOptions {
   readonly hostname?: string;
   /** A lab network namespace to hold the mount namespace in (else the host's network: no network use then). */
   readonly netns?: string;
+  /**
+   * Also a private PID namespace (`unshare --pid --fork --kill-child
+   * --mount-proc`): `pidof`, `ps` and pidfiles see only the processes started
+   * in it, and when it closes the kernel ends every one of them.
+   */
+  readonly pidNamespace?: boolean;
   /** Bound on the setup (default 30 s). */
   readonly timeoutMs?: number;
 }
@@ -44,8 +53,13 @@ const READY = 'HBTS-MOUNT-NAMESPACE-READY';
 
 export async function startMountNamespace(opts: MountNamespaceOptions): Promise<MountNamespace> {
   const hostnameLine = opts.hostname !== undefined ? `hostname ${quote(opts.hostname)}\n` : '';
-  const script = `set -e\n${opts.setup}\n${hostnameLine}echo ${READY}\nexec sleep 3600\n`;
-  const unshare = ['unshare', '-m', ...(opts.hostname !== undefined ? ['-u'] : []), '--propagation', 'private', 'bash', '-c', script];
+  // In a PID namespace bash stays its PID 1 to reap the orphans (daemons
+  // that double-fork, killed services): a zombie nginx would still be seen by
+  // `pidof nginx`.
+  const hold = opts.pidNamespace === true ? 'while :; do sleep 3600; done' : 'exec sleep 3600';
+  const script = `set -e\n${opts.setup}\n${hostnameLine}echo ${READY}\n${hold}\n`;
+  const pidArgs = opts.pidNamespace === true ? ['--pid', '--fork', '--kill-child', '--mount-proc'] : [];
+  const unshare = ['unshare', '-m', ...(opts.hostname !== undefined ? ['-u'] : []), ...pidArgs, '--propagation', 'private', 'bash', '-c', script];
   const argv = opts.netns !== undefined ? ['ip', 'netns', 'exec', opts.netns, ...unshare] : unshare;
   const holder = execa(argv[0]!, argv.slice(1), { reject: false, buffer: false, stdin: 'ignore' });
   let ready = false;
@@ -63,7 +77,16 @@ export async function startMountNamespace(opts: MountNamespaceOptions): Promise<
   }
   const pid = holder.pid!;
   const children = new Set<ResultPromise>();
-  const enter = ['-t', String(pid), '-m', ...(opts.hostname !== undefined ? ['-u'] : []), ...(opts.netns !== undefined ? ['-n'] : [])];
+  // With --fork the holder (unshare) stays outside the PID namespace it made;
+  // its pid_for_children is the namespace (nsenter then forks into it).
+  const enter = [
+    '-t',
+    String(pid),
+    '-m',
+    ...(opts.hostname !== undefined ? ['-u'] : []),
+    ...(opts.netns !== undefined ? ['-n'] : []),
+    ...(opts.pidNamespace === true ? [`--pid=/proc/${pid}/ns/pid_for_children`] : []),
+  ];
   const exec = async (cmd: string, args: readonly string[] = [], o: ExecaOptions = {}): Promise<NamespaceCommandResult> => {
     const r = await execa('nsenter', [...enter, '--', cmd, ...args], { reject: false, ...o } as ExecaOptions);
     return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };

@@ -19,6 +19,9 @@
 //     a read-only overlay of the .deb's /usr over the host's (so `heartbeat`,
 //     `cl_status` are the package's commands, at the package's paths);
 //   - /run, /var/lib/heartbeat and /var/log are the node's own directories.
+// Other recipes (RecipeOptions: their own /etc/ha.d files, nginx behind
+// haproxy on 127.0.0.1:8080, more bind mounts such as /etc/haproxy, a PID
+// namespace per node) run in the same lab: test/e2e/tutorial/recipes.test.ts.
 // Nothing of it is visible to the host; the lab's clean-up ends every process
 // in the namespaces (the daemons were started by the init script, detached).
 import { execa } from 'execa';
@@ -48,6 +51,21 @@ export function tutorialCronScript(nodeIp: string): string {
   return `HTTP_CODE=\`curl -o /dev/null -s -w "%{http_code}" "http://${nodeIp}/index.html"\`
 if [ $HTTP_CODE != 200 ]; then service heartbeat stop; fi
 `;
+}
+
+/**
+ * Another recipe in the same lab (test/e2e/tutorial/recipes.test.ts): its own
+ * /etc/ha.d files, nginx elsewhere than :80, more bind mounts, a PID namespace.
+ */
+export interface RecipeOptions {
+  /** The node's /etc/ha.d files (default: the tutorial's three). */
+  readonly haFiles?: { readonly haCf: string; readonly haresources: string; readonly probesIni?: string };
+  /** nginx's `listen` (default 80, the tutorial's); started and checked on that address. */
+  readonly nginxListen?: { readonly host: string; readonly port: number };
+  /** More set-up lines (bind mounts) for the node, given its directory. */
+  readonly extraSetup?: (nodeDir: string, nodeName: string) => string;
+  /** Each node in its own PID namespace (so that `pidof nginx` sees the node's nginx only). */
+  readonly pidNamespace?: boolean;
 }
 
 const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -80,7 +98,7 @@ export interface TutorialLab {
   destroy(): Promise<void>;
 }
 
-function nginxConf(dir: string, nodeName: string): string {
+function nginxConf(dir: string, nodeName: string, listen: string): string {
   mkdirSync(join(dir, 'www'), { recursive: true });
   writeFileSync(join(dir, 'www', 'index.html'), `${nodeName}\n`);
   return `pid ${dir}/nginx.pid;
@@ -95,7 +113,7 @@ http {
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
   server {
-    listen 80;
+    listen ${listen};
     root ${dir}/www;
     location / { index index.html; }
   }
@@ -112,15 +130,18 @@ async function waitFor(what: string, timeoutMs: number, check: () => Promise<boo
   }
 }
 
-async function startNode(lab: Lab, deb: BuiltDeb, pkgRoot: string, base: string, name: string, hostName: string, ip: string): Promise<TutorialNode> {
+async function startNode(lab: Lab, pkgRoot: string, base: string, name: string, hostName: string, ip: string, opts: RecipeOptions): Promise<TutorialNode> {
   const host = lab.host(hostName);
   const dir = join(base, hostName);
   for (const d of ['ha.d', 'run', 'lib', 'log', 'nginx']) mkdirSync(join(dir, d), { recursive: true });
-  writeFileSync(join(dir, 'ha.d', 'ha.cf'), TUTORIAL_HA_CF);
-  writeFileSync(join(dir, 'ha.d', 'haresources'), TUTORIAL_HARESOURCES);
+  const files = opts.haFiles ?? { haCf: TUTORIAL_HA_CF, haresources: TUTORIAL_HARESOURCES };
+  writeFileSync(join(dir, 'ha.d', 'ha.cf'), files.haCf);
+  writeFileSync(join(dir, 'ha.d', 'haresources'), files.haresources);
+  if (files.probesIni !== undefined) writeFileSync(join(dir, 'ha.d', 'probes.ini'), files.probesIni);
   writeFileSync(join(dir, 'ha.d', 'authkeys'), TUTORIAL_AUTHKEYS);
   chmodSync(join(dir, 'ha.d', 'authkeys'), 0o600);
-  writeFileSync(join(dir, 'nginx', 'nginx.conf'), nginxConf(join(dir, 'nginx'), name));
+  const listen = opts.nginxListen ?? { host: ip, port: 80 };
+  writeFileSync(join(dir, 'nginx', 'nginx.conf'), nginxConf(join(dir, 'nginx'), name, opts.nginxListen ? `${listen.host}:${listen.port}` : '80'));
   const setup = [
     `mount --bind ${quote(join(dir, 'ha.d'))} /etc/ha.d`,
     `mount --bind ${quote(join(pkgRoot, 'etc/init.d/heartbeat'))} /etc/init.d/heartbeat`,
@@ -128,8 +149,9 @@ async function startNode(lab: Lab, deb: BuiltDeb, pkgRoot: string, base: string,
     `mount --bind ${quote(join(dir, 'run'))} /run`,
     `mount --bind ${quote(join(dir, 'lib'))} /var/lib/heartbeat`,
     `mount --bind ${quote(join(dir, 'log'))} /var/log`,
+    opts.extraSetup?.(dir, name) ?? '',
   ].join('\n');
-  const ns = await startMountNamespace({ setup, hostname: name, netns: host.ns });
+  const ns = await startMountNamespace({ setup, hostname: name, netns: host.ns, pidNamespace: opts.pidNamespace });
   const sh = (script: string) => ns.exec('sh', ['-c', script], { env: { PATH: SYSTEM_PATH, LANG: 'C.UTF-8' }, extendEnv: false, timeout: 120_000 });
   const nginxDir = join(dir, 'nginx');
   return {
@@ -150,7 +172,7 @@ async function startNode(lab: Lab, deb: BuiltDeb, pkgRoot: string, base: string,
     startNginx: async () => {
       const r = await sh(`nginx -e ${quote(join(nginxDir, 'error.log'))} -c ${quote(join(nginxDir, 'nginx.conf'))}`);
       if (r.exitCode !== 0) throw new Error(`nginx on ${name}: ${r.stderr}`);
-      await waitFor(`nginx on ${name}`, 10_000, async () => (await sh(`curl -s -o /dev/null -w '%{http_code}' http://${ip}/index.html`)).stdout === '200');
+      await waitFor(`nginx on ${name}`, 10_000, async () => (await sh(`curl -s -o /dev/null -w '%{http_code}' http://${listen.host}:${listen.port}/index.html`)).stdout === '200');
     },
     stopNginx: async () => {
       const r = await sh(`nginx -e ${quote(join(nginxDir, 'error.log'))} -c ${quote(join(nginxDir, 'nginx.conf'))} -s stop`);
@@ -159,7 +181,7 @@ async function startNode(lab: Lab, deb: BuiltDeb, pkgRoot: string, base: string,
   };
 }
 
-export async function startTutorialLab(): Promise<TutorialLab> {
+export async function startTutorialLab(opts: RecipeOptions = {}): Promise<TutorialLab> {
   const deb = await buildDeb();
   const base = mkdtempSync(join(tmpdir(), 'hbts-tutorial-'));
   // nginx's workers run as www-data and read the pages under it.
@@ -187,9 +209,9 @@ export async function startTutorialLab(): Promise<TutorialLab> {
         { name: 'client', ip: CLIENT_IP },
       ],
     });
-    const n1 = await startNode(lab, deb, pkgRoot, base, NODE1, 'centos1', NODE1_IP);
+    const n1 = await startNode(lab, pkgRoot, base, NODE1, 'centos1', NODE1_IP, opts);
     namespaces.push(n1.ns);
-    const n2 = await startNode(lab, deb, pkgRoot, base, NODE2, 'centos2', NODE2_IP);
+    const n2 = await startNode(lab, pkgRoot, base, NODE2, 'centos2', NODE2_IP, opts);
     namespaces.push(n2.ns);
     await n1.startNginx();
     await n2.startNginx();

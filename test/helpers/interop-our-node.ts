@@ -183,8 +183,10 @@ function escapeRegExp(s: string): string {
 /** The status a log line announces for `node`, if it announces one. */
 function announcedStatus(text: string, node: string): string | undefined {
   const n = escapeRegExp(node);
-  if (new RegExp(`node ${n}: is dead$`).test(text)) return 'dead';
-  return new RegExp(`Status update for node ${n}: status (\\S+)$`).exec(text)?.[1];
+  // The component label follows Heartbeat's text (` [heartbeat]`).
+  const label = '(?: \\[[^\\]]+\\])?';
+  if (new RegExp(`node ${n}: is dead${label}$`).test(text)) return 'dead';
+  return new RegExp(`Status update for node ${n}: status (\\S+)${label}$`).exec(text)?.[1];
 }
 
 function answer(r: CommandResult, what: string, nodeName: string): string {

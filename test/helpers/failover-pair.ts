@@ -367,7 +367,8 @@ export async function startOurFailoverPair(lab: Lab, opts: OurPairOptions = {}):
     // A reboot: the kernel forgets the addresses, /run is empty, the cable is back.
     await dropStaleAddresses(hostOf(n));
     if (crashWindow === n) {
-      watcher?.allowOverlapEnd();
+      // Ends once the monitor has reported the deletions (its stamps, not our clock, date them).
+      await watcher?.allowOverlapEnd();
       crashWindow = undefined;
     }
     rmSync(recorderDir(n), { recursive: true, force: true });

@@ -4,7 +4,7 @@
 // back, the service stays on the backup — no probe fails and nothing moves —
 // until an admin asks for it (hb_takeover on the primary).
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hasAddress } from '../../helpers/hbts-node.js';
 import { createLab, type Lab } from '../../helpers/netns.js';
 import { FAILOVER_LAB_HOSTS, VIP_ALPHA, outageLine, startOurFailoverPair, type OurFailoverPair } from '../../helpers/failover-pair.js';
@@ -23,6 +23,9 @@ describe('failover between two heartbeat-ts nodes (auto_failback off)', () => {
     lab = await createLab({ hosts: [...FAILOVER_LAB_HOSTS] });
     pair = await startOurFailoverPair(lab, { keepaliveMs: KEEPALIVE_MS, deadtimeMs: DEADTIME_MS, startupFallbackDelay: '2', autoFailback: 'off' });
   });
+
+  // Each test is judged on its own overlaps only.
+  beforeEach(() => pair?.watcher?.beginTest());
 
   afterAll(async () => {
     await pair?.dispose();

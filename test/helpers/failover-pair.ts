@@ -106,6 +106,12 @@ export interface OurFailoverPair {
   isRunning(name: string): boolean;
   /** A node's view (the control socket's `status`, what cl_status --json prints). */
   status(name: string): Promise<DaemonStatus>;
+  /**
+   * When `observer` last accepted a status from `peer`, as an epoch ms that is
+   * never later than the true moment (the request's send time minus the
+   * daemon's "ms ago"): the honest origin of a dead-time lower bound.
+   */
+  lastHeard(observer: string, peer: string): Promise<number>;
   readonly prober: Prober;
   readonly watcher: ExclusivityWatcher | undefined;
   /** Link pulled and every process SIGKILLed; returns the epoch ms of the event (before the link went down). */
@@ -429,6 +435,14 @@ export async function startOurFailoverPair(lab: Lab, opts: OurPairOptions = {}):
     return { ...o, servedBy: expected };
   };
 
+  const lastHeard = async (observer: string, peer: string): Promise<number> => {
+    const askedAt = Date.now();
+    const s = await statusOf(observer);
+    const ago = s.nodes.find((v) => v.name === peer)?.lastHeardMsAgo;
+    if (ago === null || ago === undefined) throw new Error(`${observer} never heard ${peer}`);
+    return askedAt - ago;
+  };
+
   const homeHolders = (): Record<string, string> => Object.fromEntries(groups.map((g) => [groupKey(g), g.home]));
 
   /** Who holds each group once the running nodes have settled (they agree and are stable). */
@@ -524,6 +538,7 @@ export async function startOurFailoverPair(lab: Lab, opts: OurPairOptions = {}):
     backup: () => node(backupName),
     isRunning: running,
     status: statusOf,
+    lastHeard,
     prober: probe,
     watcher,
     crash,

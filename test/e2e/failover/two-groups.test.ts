@@ -107,10 +107,10 @@ describe('two groups, one per home node, on two heartbeat-ts nodes', () => {
       console.log(`[heartbeat-ts failover] ${node} said during the partition and its heal:\n  ${lines.join('\n  ')}`);
     }
     // Each side logged the heal as Heartbeat words it (spec §7.1), and the rule that settled it.
-    await p().node('alpha').waitForLog(/CRIT: .*Cluster node bravo returning after partition\./, 1000, { from: fromA });
-    await p().node('bravo').waitForLog(/CRIT: .*Cluster node alpha returning after partition\./, 1000, { from: fromB });
-    await p().node('alpha').waitForLog(new RegExp(`Partition heal: resource group ${WEB.replace(/[./]/g, '\\$&')} .*this node keeps it`), 1000, { from: fromA });
-    await p().node('bravo').waitForLog(new RegExp(`Partition heal: resource group ${API.replace(/[./]/g, '\\$&')} .*this node keeps it`), 1000, { from: fromB });
+    await p().node('alpha').waitForLog(/CRIT: .*Cluster node bravo returning after partition\./, 5000, { from: fromA });
+    await p().node('bravo').waitForLog(/CRIT: .*Cluster node alpha returning after partition\./, 5000, { from: fromB });
+    await p().node('alpha').waitForLog(new RegExp(`Partition heal: resource group ${WEB.replace(/[./]/g, '\\$&')} .*this node keeps it`), 5000, { from: fromA });
+    await p().node('bravo').waitForLog(new RegExp(`Partition heal: resource group ${API.replace(/[./]/g, '\\$&')} .*this node keeps it`), 5000, { from: fromB });
 
     // The kept copies are announced again once the other side released its own (its gratuitous ARP may have come last).
     await p().node('alpha').waitForLog(new RegExp(`Resource group ${WEB.replace(/[./]/g, '\\$&')}: announced ${VIP_ALPHA.replace(/\./g, '\\.')} on eth0 again`), 5000, { from: fromA });

@@ -114,7 +114,7 @@ describe('real heartbeat sandbox', () => {
     // Alone: after initdead the peer is dead and the node takes its group (spec §9.3).
     // Real Heartbeat's resource scripts write their messages to its FIFO in
     // pieces (shellfuncs' ha_clustermsg); on a loaded machine two of them can
-    // interleave, the daemon logs "NV failure (msgfromstream)" and loses the
+    // interleave, the daemon logs "NV failure (msgfromsteam)" and loses the
     // message, and the group is never taken. That race is Heartbeat's, not
     // the lab's: seen once, the node is started again (at most twice).
     for (let attempt = 1; ; attempt++) {

@@ -112,6 +112,12 @@ export interface OurFailoverPair {
   isRunning(name: string): boolean;
   /** A node's view (the control socket's `status`, what cl_status --json prints). */
   status(name: string): Promise<DaemonStatus>;
+  /**
+   * When `observer` last accepted a status from `peer`, as an epoch ms that is
+   * never later than the true moment (the request's send time minus the
+   * daemon's "ms ago"): the honest origin of a dead-time lower bound.
+   */
+  lastHeard(observer: string, peer: string): Promise<number>;
   readonly prober: Prober;
   readonly watcher: ExclusivityWatcher | undefined;
   /** Link pulled and every process SIGKILLed; returns the epoch ms of the event (before the link went down). */
@@ -396,7 +402,8 @@ export async function startOurFailoverPair(lab: Lab, opts: OurPairOptions = {}):
     // A reboot: the kernel forgets the addresses, /run is empty, the cable is back.
     await dropStaleAddresses(hostOf(n));
     if (crashWindow === n) {
-      watcher?.allowOverlapEnd();
+      // Ends once the monitor has reported the deletions (its stamps, not our clock, date them).
+      await watcher?.allowOverlapEnd();
       crashWindow = undefined;
     }
     rmSync(recorderDir(n), { recursive: true, force: true });
@@ -455,6 +462,14 @@ export async function startOurFailoverPair(lab: Lab, opts: OurPairOptions = {}):
     const o = computeOutage(probe.results(), eventAtMs, expected);
     if (!o) throw new Error(`no outage figure: ${expected} never answered after ${new Date(eventAtMs).toISOString()}`);
     return { ...o, servedBy: expected };
+  };
+
+  const lastHeard = async (observer: string, peer: string): Promise<number> => {
+    const askedAt = Date.now();
+    const s = await statusOf(observer);
+    const ago = s.nodes.find((v) => v.name === peer)?.lastHeardMsAgo;
+    if (ago === null || ago === undefined) throw new Error(`${observer} never heard ${peer}`);
+    return askedAt - ago;
   };
 
   const homeHolders = (): Record<string, string> => Object.fromEntries(groups.map((g) => [groupKey(g), g.home]));
@@ -552,6 +567,7 @@ export async function startOurFailoverPair(lab: Lab, opts: OurPairOptions = {}):
     backup: () => node(backupName),
     isRunning: running,
     status: statusOf,
+    lastHeard,
     prober: probe,
     watcher,
     crash,

@@ -12,10 +12,25 @@
 // Processes are sampled every `sampleMs` from their pid files (no process is
 // started for that: a file read and /proc).
 //
+// `ip -ts` stamps an event when it prints it, not when the kernel acted: a
+// monitor that waits for the CPU stamps late, and on a busy machine that can
+// turn a clean hand-over (delete on one node, add on the other a few ms
+// later) into a false overlap. The monitors therefore run with realtime
+// scheduling (chrt) where the kernel allows it: woken at once, they stamp
+// within microseconds of the kernel's notification.
+//
 // Overlaps are legitimate while a test deliberately cuts the cluster in two
 // (a partition, or a crashed node whose address stays on its unplugged link):
 // the test opens an allowance window around that interval, optionally limited
-// to overlaps involving given nodes.
+// to overlaps involving given nodes. A window is closed on what the monitors
+// saw, not on the test's clock: allowOverlapEnd() first waits until every
+// monitor has reported everything the kernel did before the call (a marker
+// address round trip), then ends the window no earlier than the last event
+// stamped.
+//
+// Each test judges only its own overlaps: beginTest() (in a beforeEach) marks
+// where the current test starts; assertExclusive() reports the violations
+// since then, with the windows and the address events around them.
 import { execa, type ResultPromise } from 'execa';
 import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -59,12 +74,19 @@ export interface AllowanceWindow {
 export interface ExclusivityWatcher {
   /** From now on, overlaps (involving `nodes`, if given) are expected, until allowOverlapEnd(). */
   allowOverlapBegin(reason: string, nodes?: readonly string[]): void;
-  allowOverlapEnd(): void;
+  /**
+   * Ends the open window once the monitors have caught up with the kernel
+   * (every address change made before the call has been seen), at the later
+   * of that moment and the last event's own time stamp.
+   */
+  allowOverlapEnd(): Promise<void>;
+  /** Until the next call, violations() and assertExclusive() judge only overlaps still going on at or after now. */
+  beginTest(): void;
   overlaps(): Overlap[];
-  /** Overlaps not covered by an allowance window. */
-  violations(): Overlap[];
-  /** Throws a readable error listing every violation. */
-  assertExclusive(label: string): void;
+  /** Overlaps not covered by an allowance window (since beginTest(), or of the whole run with `{ wholeRun: true }`). */
+  violations(opts?: { readonly wholeRun?: boolean }): Overlap[];
+  /** Throws a readable error listing every violation, the allowance windows and the address events around them. */
+  assertExclusive(label: string, opts?: { readonly wholeRun?: boolean }): void;
   /** How much the watcher saw: address events and process samples (proof that it ran). */
   stats(): { readonly addressEvents: number; readonly processSamples: number; readonly windows: readonly AllowanceWindow[] };
   /**
@@ -89,6 +111,7 @@ export function parseIpTimestamp(text: string): number | undefined {
 }
 
 export interface AddressEvent {
+  /** The monitor's stamp (when `ip` printed it), epoch ms. */
   readonly atMs: number;
   readonly deleted: boolean;
   readonly address: string;
@@ -141,7 +164,54 @@ export function pidFileProcessAlive(pidFile: string): boolean {
   }
 }
 
-const ARM_ADDRESS = '127.77.77.77';
+// Marker addresses (127.77.x.y, numbered) added and deleted on lo to prove a
+// monitor live and to flush it: once marker n shows up, every change the
+// kernel made before it has been seen.
+const MARKER_PREFIX = '127.77.';
+const markerAddress = (n: number): string => `${MARKER_PREFIX}${(n >> 8) & 255}.${n & 255}`;
+const markerNumber = (address: string): number | undefined => {
+  if (!address.startsWith(MARKER_PREFIX)) return undefined;
+  const [hi, lo] = address.slice(MARKER_PREFIX.length).split('.').map(Number);
+  return hi === undefined || lo === undefined ? undefined : hi * 256 + lo;
+};
+
+/** Realtime priority of the address monitors (below the kernel's own threads, above any daemon under test). */
+const MONITOR_RT_PRIORITY = 80;
+
+let realtimeAllowed: boolean | undefined;
+async function canRunRealtime(): Promise<boolean> {
+  if (realtimeAllowed === undefined) {
+    const r = await execa('chrt', ['-f', String(MONITOR_RT_PRIORITY), 'true'], { reject: false });
+    realtimeAllowed = r.exitCode === 0;
+  }
+  return realtimeAllowed;
+}
+
+/** Every address event seen, with its node (for the failure report). */
+interface SeenEvent extends AddressEvent {
+  readonly node: string;
+}
+
+/** Epoch ms as `HH:MM:SS.mmm` (UTC), `now` for an open end. */
+function fmtTime(ms: number): string {
+  return ms === Infinity ? 'now' : new Date(ms).toISOString().slice(11, 23);
+}
+
+/** The failure report: violations, the windows, and the address events from a little before the first to a little after the last. */
+export function describeViolations(label: string, v: readonly Overlap[], windows: readonly AllowanceWindow[], events: readonly SeenEvent[]): string {
+  const lines = v.map((o) => `  ${o.what} on ${o.nodes.join(' and ')} from ${fmtTime(o.fromMs)} to ${fmtTime(o.toMs)} (${o.toMs === Infinity ? 'still' : `${(o.toMs - o.fromMs).toFixed(1)} ms`})`);
+  const wins = windows.map((w) => `  ${fmtTime(w.fromMs)} → ${fmtTime(w.toMs)}${w.nodes ? ` [${w.nodes.join(', ')}]` : ''}: ${w.reason}`);
+  const from = Math.min(...v.map((o) => o.fromMs)) - 2000;
+  const to = Math.max(...v.map((o) => (o.toMs === Infinity ? o.fromMs : o.toMs))) + 2000;
+  const evs = events
+    .filter((e) => e.atMs >= from && e.atMs <= to)
+    .map((e) => `  ${fmtTime(e.atMs)} ${e.node}: ${e.deleted ? 'deleted' : 'added'} ${e.address} on ${e.device}`);
+  return (
+    `${label}: held by two nodes at once outside a partition:\n${lines.join('\n')}\n` +
+    `allowance windows (UTC):\n${wins.length > 0 ? wins.join('\n') : '  none'}\n` +
+    `address events (monitor stamps, UTC) around them:\n${evs.length > 0 ? evs.join('\n') : '  none'}`
+  );
+}
 
 export async function startExclusivityWatcher(opts: WatchOptions): Promise<ExclusivityWatcher> {
   const sampleMs = opts.sampleMs ?? 20;
@@ -154,7 +224,14 @@ export async function startExclusivityWatcher(opts: WatchOptions): Promise<Exclu
   let openWindow: { reason: string; fromMs: number; nodes?: readonly string[] } | undefined;
   let addressEvents = 0;
   let processSamples = 0;
-  const armed = new Set<string>();
+  let lastEventAtMs = 0;
+  let testStartMs = 0;
+  const seen: SeenEvent[] = [];
+  const eventsByNode = new Map<string, number>();
+  const realtime = await canRunRealtime();
+  /** Highest marker each node's monitor reported. */
+  const markerSeen = new Map<string, number>();
+  let nextMarker = 1;
   let stopped = false;
 
   const nodeIntervals = (address: string, node: string): Array<[number, number]> => {
@@ -165,12 +242,17 @@ export async function startExclusivityWatcher(opts: WatchOptions): Promise<Exclu
     return list;
   };
   const apply = (node: string, e: AddressEvent): void => {
-    if (e.address === ARM_ADDRESS) {
-      armed.add(node);
+    const marker = markerNumber(e.address);
+    if (marker !== undefined) {
+      markerSeen.set(node, Math.max(markerSeen.get(node) ?? 0, marker));
       return;
     }
     if (!watched.has(e.address)) return;
     addressEvents++;
+    eventsByNode.set(node, (eventsByNode.get(node) ?? 0) + 1);
+    lastEventAtMs = Math.max(lastEventAtMs, e.atMs);
+    seen.push({ ...e, node });
+    if (seen.length > 5000) seen.splice(0, seen.length - 5000);
     const list = nodeIntervals(e.address, node);
     const last = list[list.length - 1];
     const open = last !== undefined && last[1] === Infinity;
@@ -188,7 +270,11 @@ export async function startExclusivityWatcher(opts: WatchOptions): Promise<Exclu
   const lostMonitors: string[] = [];
 
   const spawnMonitor = (host: LabHost): void => {
-    const mon = execa('ip', ['-n', host.ns, '-ts', '-o', 'monitor', 'address'], { buffer: false, reject: false, stdin: 'ignore' });
+    const args = ['-n', host.ns, '-ts', '-o', 'monitor', 'address'];
+    // chrt execs ip: the pid killed on pause() is the monitor's.
+    const mon = realtime
+      ? execa('chrt', ['-f', String(MONITOR_RT_PRIORITY), 'ip', ...args], { buffer: false, reject: false, stdin: 'ignore' })
+      : execa('ip', args, { buffer: false, reject: false, stdin: 'ignore' });
     monitors.set(host.name, mon);
     let pending = '';
     mon.stdout?.setEncoding('utf8');
@@ -206,27 +292,47 @@ export async function startExclusivityWatcher(opts: WatchOptions): Promise<Exclu
     });
   };
 
-  // Prove a monitor live: an address added after it subscribed must show up.
+  // Prove a monitor live and flush it: a marker added after the call must
+  // show up (and with it, in order, everything the kernel did before).
+  // Markers wrap after 65535; a run makes a few hundred.
   const arm = async (hosts: readonly LabHost[]): Promise<void> => {
-    for (const h of hosts) armed.delete(h.name);
+    const first = nextMarker;
+    const caughtUp = (h: LabHost): boolean => {
+      const m = markerSeen.get(h.name) ?? 0;
+      return m >= first && m < nextMarker;
+    };
     const deadline = Date.now() + 10_000;
-    for (let round = 0; hosts.some((h) => !armed.has(h.name)); round++) {
-      if (Date.now() > deadline || round > 100) throw new Error(`address monitors not live after 10 s on ${hosts.filter((h) => !armed.has(h.name)).map((h) => h.name).join(', ')}`);
-      for (const host of hosts.filter((h) => !armed.has(h.name))) {
-        await execa('ip', ['-n', host.ns, 'addr', 'add', `${ARM_ADDRESS}/32`, 'dev', 'lo'], { reject: false });
-        await execa('ip', ['-n', host.ns, 'addr', 'del', `${ARM_ADDRESS}/32`, 'dev', 'lo'], { reject: false });
+    for (let round = 0; !hosts.every(caughtUp); round++) {
+      if (Date.now() > deadline || round > 100) throw new Error(`address monitors not live after 10 s on ${hosts.filter((h) => !caughtUp(h)).map((h) => h.name).join(', ')}`);
+      if (nextMarker > 65_000) throw new Error('exclusivity watcher: out of marker addresses');
+      const address = markerAddress(nextMarker++);
+      for (const host of hosts.filter((h) => !caughtUp(h))) {
+        await execa('ip', ['-n', host.ns, 'addr', 'add', `${address}/32`, 'dev', 'lo'], { reject: false });
+        await execa('ip', ['-n', host.ns, 'addr', 'del', `${address}/32`, 'dev', 'lo'], { reject: false });
       }
       const until = Date.now() + 500;
-      while (hosts.some((h) => !armed.has(h.name)) && Date.now() < until) await delay(10);
+      while (!hosts.every(caughtUp) && Date.now() < until) await delay(5);
     }
   };
+  const liveHosts = (): LabHost[] => opts.hosts.filter((h) => !paused.has(h.name));
 
-  // What is there now, compared with what the events said (events from now on keep it current).
+  // What is there now, compared with what the events said (events from now on
+  // keep it current). A snapshot that raced with an event is taken again.
   const resync = async (host: LabHost): Promise<void> => {
-    const r = await execa('ip', ['-n', host.ns, '-o', '-4', 'addr', 'show'], { reject: false });
+    for (let i = 0; ; i++) {
+      const before = eventsByNode.get(host.name) ?? 0;
+      const r = await execa('ip', ['-n', host.ns, '-o', '-4', 'addr', 'show'], { reject: false });
+      // Every change made before the snapshot has now been applied; none since, if the count did not move.
+      await arm([host]);
+      if ((eventsByNode.get(host.name) ?? 0) !== before && i < 20) continue;
+      applySnapshot(host, String(r.stdout));
+      return;
+    }
+  };
+  const applySnapshot = (host: LabHost, stdout: string): void => {
     const now = Date.now();
     const present = new Set<string>();
-    for (const line of String(r.stdout).split('\n')) {
+    for (const line of stdout.split('\n')) {
       const m = /\binet (\d+\.\d+\.\d+\.\d+)\//.exec(line);
       if (m?.[1] && watched.has(m[1])) present.add(m[1]);
     }
@@ -291,27 +397,31 @@ export async function startExclusivityWatcher(opts: WatchOptions): Promise<Exclu
     return out.sort((a, b) => a.fromMs - b.fromMs);
   };
   const allWindows = (): AllowanceWindow[] => [...windows, ...(openWindow ? [{ ...openWindow, toMs: Infinity }] : [])];
-  const violations = (): Overlap[] => overlaps().filter((o) => !isAllowed(o, allWindows()));
-  const fmt = (ms: number): string => (ms === Infinity ? 'now' : new Date(ms).toISOString().slice(11, 23));
+  const violations = (o?: { readonly wholeRun?: boolean }): Overlap[] =>
+    overlaps().filter((x) => !isAllowed(x, allWindows()) && (o?.wholeRun === true || x.toMs >= testStartMs));
 
   return {
     allowOverlapBegin: (reason, nodes) => {
       if (openWindow) throw new Error(`an allowance window is already open (${openWindow.reason})`);
       openWindow = { reason, fromMs: Date.now(), ...(nodes ? { nodes } : {}) };
     },
-    allowOverlapEnd: () => {
+    allowOverlapEnd: async () => {
       if (!openWindow) return;
-      windows.push({ ...openWindow, toMs: Date.now() });
+      // The kernel's changes up to now reach us through the monitors, stamped when printed: wait for them.
+      await arm(liveHosts());
+      windows.push({ ...openWindow, toMs: Math.max(Date.now(), lastEventAtMs) });
       openWindow = undefined;
+    },
+    beginTest: () => {
+      testStartMs = Date.now();
     },
     overlaps,
     violations,
-    assertExclusive: (label) => {
+    assertExclusive: (label, o) => {
       if (lostMonitors.length > 0) throw new Error(`${label}: the address monitor of ${lostMonitors.join(', ')} died: the watcher is blind there`);
-      const v = violations();
+      const v = violations(o);
       if (v.length === 0) return;
-      const lines = v.map((o) => `  ${o.what} on ${o.nodes.join(' and ')} from ${fmt(o.fromMs)} to ${fmt(o.toMs)} (${o.toMs === Infinity ? 'still' : `${(o.toMs - o.fromMs).toFixed(1)} ms`})`);
-      throw new Error(`${label}: held by two nodes at once outside a partition:\n${lines.join('\n')}`);
+      throw new Error(describeViolations(label, v, allWindows(), seen));
     },
     pause: async (name) => {
       const mon = monitors.get(name);

@@ -16,6 +16,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { DaemonStatus } from '../../src/control/status.js';
 import { killAllIn, type LabHost } from './netns.js';
+import { pidFileProcessAlive } from './failover-watch.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = resolve(HERE, '../..');
@@ -259,18 +260,13 @@ export async function hasAddress(host: LabHost, ip: string): Promise<boolean> {
   return String(r.stdout).split('\n').some((l) => l.includes(` ${ip}/`));
 }
 
-/** Whether an nginx master (from this node's pid file) is alive. */
+/**
+ * Whether an nginx master (from this node's pid file) is alive. A killed
+ * master stays a zombie until PID 1 reaps it (every 1–2 s here): kill -0
+ * would call it alive, its /proc state does not.
+ */
 export function nginxRunning(node: OurNode): boolean {
-  const pidFile = join(node.rootDir, 'nginx', 'nginx.pid');
-  if (!existsSync(pidFile)) return false;
-  const pid = Number.parseInt(readFileSync(pidFile, 'utf8'), 10);
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  return pidFileProcessAlive(join(node.rootDir, 'nginx', 'nginx.pid'));
 }
 
 /** Two-node lab ha.cf lines for heartbeat-ts tests (fast timers). */

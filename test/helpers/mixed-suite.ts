@@ -36,8 +36,15 @@ function describePacket(p: CapturedPacket): string {
 /** Bound on a both-start: initdead + the 10 s RQSTDELAY fallback (spec §9.3) + scripts, with room for a loaded machine. */
 const BOTH_START_TIMEOUT_MS = 45_000;
 const SETTLE_TIMEOUT_MS = 45_000;
-/** Crash → served: deadtime, the 250 ms detection poll (real) or our tick, the takeover scripts and nginx start (spec §12.2). */
-const CRASH_MARGIN_MS = 2500;
+/**
+ * Crash → served: deadtime, the 250 ms detection poll (real) or our tick, the
+ * takeover scripts and nginx start (spec §12.2): ~1.9 s in all when idle,
+ * 3 s seen on a loaded 2-core machine. Detection on the start-up dead time
+ * (deadtime + 2 s, spec §8.1) plus the takeover would still exceed it.
+ */
+const CRASH_MARGIN_MS = 3500;
+/** How late the crashed node's last heartbeats may have left on a loaded machine (moves detection earlier than event + deadtime − keepalive). */
+const LATE_HEARTBEAT_MS = 300;
 /** Graceful stop, standby, takeover, failback: no dead time involved; a generous bound that still catches a wait for deadtime or a 10 s timer. */
 const HANDOVER_BOUND_MS = 8000;
 
@@ -245,7 +252,7 @@ export function defineMixedSuite(primaryKind: NodeKind): void {
         const at = await c().crash(primary);
         const o = record(`crash of ${primary.label} → ${backup.label} serves`, await c().outage(at, backup, MIXED_DEADTIME_MS + 30_000));
         // Never before the dead time (spec §8.1), and within the bound.
-        expect(o.eventToServedMs).toBeGreaterThan(MIXED_DEADTIME_MS - MIXED_KEEPALIVE_MS);
+        expect(o.eventToServedMs).toBeGreaterThan(MIXED_DEADTIME_MS - MIXED_KEEPALIVE_MS - LATE_HEARTBEAT_MS);
         expect(o.eventToServedMs).toBeLessThan(MIXED_DEADTIME_MS + CRASH_MARGIN_MS);
         await waitUntil(`${backup.label} holds all`, SETTLE_TIMEOUT_MS, async () => ((await backup.view(primary.name)).rsc === 'all' ? true : undefined), 250);
 

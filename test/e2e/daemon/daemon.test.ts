@@ -156,7 +156,8 @@ describe('heartbeat daemon (single node)', () => {
     const bad = await startOurNode(lab.host('alpha'), {
       ...options(),
       haCf: [...labHaCf({ nodes: ['alpha', 'bravo'], initdead: '1' }), 'keepalive 2s', 'crm yes'],
-      startTimeoutMs: 3_000,
+      // It exits at once on the bad config; the bound only matters if it does not (a slow start-up on a loaded machine takes seconds).
+      startTimeoutMs: 30_000,
     }).catch((e: unknown) => e as Error);
     expect(bad).toBeInstanceOf(Error);
     const text = (bad as Error).message;
@@ -168,7 +169,8 @@ describe('heartbeat daemon (single node)', () => {
     const unresolved = await startOurNode(lab.host('alpha'), {
       ...options(),
       haresources: `alpha IPaddr::${VIP}/24/eth0 no-such-script`,
-      startTimeoutMs: 3_000,
+      // It exits at once on the bad config; the bound only matters if it does not (a slow start-up on a loaded machine takes seconds).
+      startTimeoutMs: 30_000,
     }).catch((e: unknown) => e as Error);
     expect((unresolved as Error).message).toMatch(/exited during start-up \(code 6\)/);
     expect((unresolved as Error).message).toMatch(/haresources:1: error: .*no-such-script/);

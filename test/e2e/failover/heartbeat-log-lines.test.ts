@@ -142,7 +142,7 @@ describe('Heartbeat\'s log lines (CTS CM_hb.py patterns) from two heartbeat-ts n
       // CTS's Split_brain test then waits for We_started from each node.
       await p().node(n).waitForLog(/info: Initial resource acquisition complete \(partition with \w+ healed; no restart\)/, 20_000, { from });
     }
-    w.allowOverlapEnd();
+    await w.allowOverlapEnd();
     w.assertExclusive('partition heal');
   });
 

@@ -80,7 +80,7 @@ describe('a one-sided partition (issue 9 part 1)', () => {
     await waitUntil('bravo releases the VIP', 30_000, async () => ((await hasAddress(lab!.host('bravo'), VIP_ALPHA)) ? undefined : true), 50);
     await p().waitHolders({ [GROUP]: 'alpha' }, 30_000);
     const w = p().watcher!;
-    w.allowOverlapEnd();
+    await w.allowOverlapEnd();
     const both = w.overlaps().filter((o) => o.what === `address ${VIP_ALPHA}` && o.toMs > healAt);
     const dualMs = Math.max(0, ...both.map((o) => o.toMs - healAt));
     console.log(

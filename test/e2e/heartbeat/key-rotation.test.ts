@@ -32,7 +32,7 @@ describe('authkeys rotation on a running pair', () => {
     const a = await startHbNode(lab!.host('a'), specA, work);
     const b = await startHbNode(lab!.host('b'), specB, work);
     procs.push(a, b);
-    await a.waitFor('a sees b active', active('b'), 10_000);
+    const joined = await a.waitFor('a sees b active', active('b'), 10_000);
     await b.waitFor('b sees a active', active('a'), 10_000);
 
     const apply = async (p: HbNodeProcess, spec: HbNodeSpec): Promise<HbEvent> => {
@@ -61,7 +61,9 @@ describe('authkeys rotation on a running pair', () => {
     }
     expect(a.events.filter((e) => e.ev === 'badPacket')).toEqual([]);
     expect(b.events.filter((e) => e.ev === 'badPacket')).toEqual([]);
-    expect(a.events.some((e) => e.ev === 'peerDead')).toBe(false);
+    // Not one death during the rotation. (Before the join, a may declare b dead
+    // at initdead if b's start-up took longer than that on a loaded machine.)
+    expect(a.events.some((e) => e.ev === 'peerDead' && e.t >= joined.t)).toBe(false);
 
     // b goes back to a key a no longer has: a rejects b from the next packet on, and b dies at a.
     const switchedAt = Date.now();

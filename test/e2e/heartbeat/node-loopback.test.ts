@@ -18,7 +18,22 @@ import {
 } from '../../../src/heartbeat/index.js';
 import { clusterConfigFromSpec } from '../../helpers/hbnode-config.js';
 
-const PORT = 17694;
+/**
+ * A UDP port on the host's loopback that nothing else uses right now (a
+ * fixed one could be taken by another test run or program on the machine).
+ */
+async function freeUdpPort(): Promise<number> {
+  const s = createSocket('udp4');
+  await new Promise<void>((resolve, reject) => {
+    s.once('error', reject);
+    s.bind(0, '127.0.0.1', () => resolve());
+  });
+  const port = s.address().port;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+let PORT = 0;
 
 function loneSpec(port = PORT) {
   return clusterConfigFromSpec({
@@ -56,6 +71,7 @@ describe('HeartbeatNode on loopback', () => {
   let dir = '';
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'hbts-node-'));
+    PORT = await freeUdpPort();
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });

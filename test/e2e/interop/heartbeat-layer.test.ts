@@ -2,7 +2,7 @@
 // seen through our cl_status and its logfile, interop-our-node.ts) against
 // Debian's REAL Heartbeat 3.0.6 daemon, one of each in two lab namespaces, for bcast+md5,
 // ucast+sha1 and mcast+crc (the three set-ups of spec §12.1). Both read the
-// same ha.cf (keepalive 200 ms, deadtime 1 s, warntime 500 ms, initdead 3 s)
+// same ha.cf (keepalive 200 ms, deadtime 1 s, warntime 500 ms, initdead 10 s)
 // and the same authkeys, as an admin migrating a pair one node at a time would.
 //
 // Per media, one lab and one capture on the real node's eth0, and in order:
@@ -20,11 +20,13 @@
 //   5. SIGKILL of the real: ours declares it dead within the real's dt,
 //      measured and printed.
 //
-// Why initdead 3 s (the real daemon accepts down to deadtime, with a warning):
-// ours starts first (its daemon takes ~1–2 s to answer cl_status), the real one right
-// after; our initdead must cover the real's start-up (~0.2 s to its pid file
-// plus its first heartbeats) with room to spare, and both daemons' checks
-// accept it with only the "may be too small" warning.
+// Why initdead 10 s (Heartbeat's recommended minimum): ours starts first, the
+// real one once ours answers cl_status; our initdead runs from our daemon's
+// start and must cover the rest of our start-up plus the real's. That takes
+// ~1–2 s on an idle machine, but 5 s and more were seen on a loaded 2-core
+// one, where a 3 s initdead made ours declare the real node dead before it
+// had even started. Joining does not wait for initdead, so nothing is slower
+// but the wrong-key run, which lets ours pass its initdead on purpose.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -58,7 +60,7 @@ const IP = { [REAL]: '10.81.0.1', [OURS]: '10.81.0.2' } as const;
 const KEEPALIVE_MS = 200;
 const DEADTIME_MS = 1000;
 const WARNTIME_MS = 500;
-const INITDEAD_MS = 3000;
+const INITDEAD_MS = 10_000;
 /** Heartbeat checks for dead nodes every 250 ms (spec §8.1): detection is dt … dt+250 ms after the last status. */
 const DEAD_CHECK_PERIOD_MS = 250;
 /**
@@ -75,6 +77,14 @@ const REAL_DETECTION_EXTRA_MS = DEAD_CHECK_PERIOD_MS + KEEPALIVE_MS + 150;
  * daemon's clock, scheduling on a loaded 2-core CI machine.
  */
 const OBSERVATION_SLACK_MS = 250;
+/**
+ * The same on the late side, where a loaded 2-core machine adds most (the
+ * log poll, our own event loop, the real daemon's main loop): up to 1.6 s
+ * after the last heartbeat was seen for a 1 s dead time. Still below the
+ * start-up dead time (dt + 2 s, spec §8.1) a node that never left it would
+ * need, and `dt` itself is checked on the wire.
+ */
+const LATE_OBSERVATION_SLACK_MS = 1000;
 /**
  * "Within initdead": membership must be formed before initdead expires; the
  * peer's `active` is seen one status later (sent at once on the change, at the
@@ -315,10 +325,10 @@ describe('the heartbeat-ts daemon against a real Heartbeat 3.0.6 node', () => {
         figures.push(`real detects ours ${sinceKill} ms after SIGKILL (${sinceLast} ms after the last heartbeat, dt ${dt} ms)`);
         expect(dt).toBe(DEADTIME_MS);
         expect(sinceLast).toBeGreaterThanOrEqual(dt - OBSERVATION_SLACK_MS);
-        expect(sinceLast).toBeLessThanOrEqual(dt + REAL_DETECTION_EXTRA_MS + OBSERVATION_SLACK_MS);
+        expect(sinceLast).toBeLessThanOrEqual(dt + REAL_DETECTION_EXTRA_MS + LATE_OBSERVATION_SLACK_MS);
         expect(await realNodestatus(r, OURS)).toEqual({ out: 'dead', rc: 1 });
         // A link dies dt after the last packet of any kind on it (an ACK may follow the last status).
-        await waitUntil('the real node to report the link to ours dead', dt + REAL_DETECTION_EXTRA_MS + OBSERVATION_SLACK_MS, async () => {
+        await waitUntil('the real node to report the link to ours dead', dt + REAL_DETECTION_EXTRA_MS + LATE_OBSERVATION_SLACK_MS, async () => {
           const hb = await r.clStatus('hblinkstatus', OURS, 'eth0');
           return hb.stdout.trim() === 'dead' && hb.exitCode === 1 ? true : undefined;
         }, 25);
@@ -425,10 +435,10 @@ describe('the heartbeat-ts daemon against a real Heartbeat 3.0.6 node', () => {
         figures.push(`ours detects real ${sinceKill} ms after SIGKILL (${sinceLast} ms after the last heartbeat, dt ${dt} ms)`);
         expect(dt).toBe(DEADTIME_MS);
         expect(sinceLast).toBeGreaterThanOrEqual(dt - OBSERVATION_SLACK_MS);
-        expect(sinceLast).toBeLessThanOrEqual(dt + DEAD_CHECK_PERIOD_MS + OBSERVATION_SLACK_MS);
+        expect(sinceLast).toBeLessThanOrEqual(dt + DEAD_CHECK_PERIOD_MS + LATE_OBSERVATION_SLACK_MS);
         expect(await o.nodeStatus(REAL)).toBe('dead');
         // A link dies dt after the last packet of any kind on it (an ACK may follow the last status).
-        await waitUntil('ours to report the link to the real node dead', dt + DEAD_CHECK_PERIOD_MS + OBSERVATION_SLACK_MS, async () =>
+        await waitUntil('ours to report the link to the real node dead', dt + DEAD_CHECK_PERIOD_MS + LATE_OBSERVATION_SLACK_MS, async () =>
           (await o.linkStatus(REAL, 'eth0')) === 'dead' ? true : undefined, 25);
         // The whole run, the wrong-key window aside: not one complaint about ours.
         const log = Buffer.from(r.readLog(), 'utf8');

@@ -44,7 +44,10 @@ describe('startIntervalTrigger', () => {
     } finally {
       t.stop();
     }
-    expect(lines.some((l) => /debug: probe timer fell [4-9] interval\(s\) behind; skipped them/.test(l))).toBe(true);
+    // At least the 4 slots the 55 ms block covers (more if the machine also held this process up).
+    const behind = lines.map((l) => /debug: probe timer fell (\d+) interval\(s\) behind; skipped them/.exec(l)?.[1]).filter((n) => n !== undefined);
+    expect(behind.length).toBeGreaterThan(0);
+    expect(Math.max(...behind.map(Number))).toBeGreaterThanOrEqual(4);
   });
 
   it('survives a callback that throws', async () => {

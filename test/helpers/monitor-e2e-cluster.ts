@@ -191,15 +191,30 @@ export async function nginxPidsIn(host: LabHost): Promise<number[]> {
 export async function killNginx(host: LabHost): Promise<{ killedAt: number; pids: number[] }> {
   const pids = await nginxPidsIn(host);
   if (pids.length === 0) throw new Error(`no nginx is running on ${host.name}`);
-  const killedAt = Date.now();
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* already gone */
+  const signal = (list: readonly number[], sig: NodeJS.Signals): void => {
+    for (const pid of list) {
+      try {
+        process.kill(pid, sig);
+      } catch {
+        /* already gone */
+      }
     }
-  }
-  await until(`nginx on ${host.name} to be gone`, async () => ((await nginxPidsIn(host)).length === 0 ? true : undefined), 5_000, 10);
+  };
+  const killedAt = Date.now();
+  // Stopped first: a master that outlived its worker by a moment would fork a
+  // new one, which the kill below would not know of.
+  signal(pids, 'SIGSTOP');
+  signal(pids, 'SIGKILL');
+  await until(
+    `nginx on ${host.name} to be gone`,
+    async () => {
+      const left = await nginxPidsIn(host);
+      signal(left, 'SIGKILL');
+      return left.length === 0 ? true : undefined;
+    },
+    5_000,
+    10,
+  );
   return { killedAt, pids };
 }
 

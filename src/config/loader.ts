@@ -52,17 +52,19 @@ interface ReadFile {
   readonly stat: fs.Stats;
 }
 
-/** Reads one file; undefined (with a problem when it is required) when it cannot be read. */
 /**
- * authkeys is read as latin1 so that every byte of a key is one character:
- * the wire codec turns the secret back into exactly those bytes for the HMAC,
- * as Heartbeat uses the file's bytes.
+ * Reads one file; undefined (with a problem when it is required) when it
+ * cannot be read. authkeys is read as latin1 so that every byte of a key is
+ * one character: the wire codec turns the secret back into exactly those
+ * bytes for the HMAC, as Heartbeat uses the file's bytes. `missing` replaces
+ * the daemon's "file not found" sentence (the export needs fewer files).
  */
-function readConfigFile(
+export function readConfigFile(
   file: string,
   required: boolean,
   problems: ConfigProblem[],
   encoding: BufferEncoding = 'utf8',
+  missing?: string,
 ): ReadFile | undefined {
   const report = (message: string): undefined => {
     problems.push({ severity: 'error', file, line: 0, message, text: '' });
@@ -76,6 +78,7 @@ function readConfigFile(
     if (code === 'ENOENT' && !required) return undefined;
     if (code === 'ENOENT') {
       return report(
+        missing ??
         `file not found: heartbeat-ts needs ha.cf, haresources and authkeys in ${path.dirname(file)} (commented examples are in etc/ha.d/ of heartbeat-ts; give another directory with --config-dir)`,
       );
     }

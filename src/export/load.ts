@@ -7,13 +7,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   CONFIG_FILES,
-  MAX_CONFIG_FILE_BYTES,
   defaultExtensionOptions,
   parseAuthKeys,
   parseExtensionOptions,
   parseHaCf,
   parseHaResources,
   parseProbes,
+  readConfigFile,
   type ConfigProblem,
   type ProbeConfig,
 } from '../config/index.js';
@@ -21,26 +21,10 @@ import type { ExportInput } from './build.js';
 
 export type LoadExportResult = { readonly ok: true; readonly input: ExportInput } | { readonly ok: false; readonly errors: readonly ConfigProblem[] };
 
+const MISSING = 'file not found: the export needs ha.cf and haresources (give the directory with --config-dir)';
+
 function readText(file: string, required: boolean, errors: ConfigProblem[]): string | undefined {
-  const fail = (message: string): undefined => {
-    errors.push({ severity: 'error', file, line: 0, message, text: '' });
-    return undefined;
-  };
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && !required) return undefined;
-    return fail(code === 'ENOENT' ? 'file not found: the export needs ha.cf and haresources (give the directory with --config-dir)' : `cannot read: ${code ?? String(err)}`);
-  }
-  if (!stat.isFile()) return fail('is not a regular file');
-  if (stat.size > MAX_CONFIG_FILE_BYTES) return fail(`is ${stat.size} bytes long; a configuration file is at most ${MAX_CONFIG_FILE_BYTES}`);
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    return fail(`cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
+  return readConfigFile(file, required, errors, 'utf8', MISSING)?.text;
 }
 
 function resourceDScripts(configDir: string): Set<string> {

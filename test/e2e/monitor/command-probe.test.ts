@@ -35,8 +35,8 @@ const COMMAND = "ss -Hltn 'sport = :80' | grep -q .";
 const TAKEOVER_BOUND_MS = INTERVAL_MS * FALL + 3_000;
 const RECOVERY_BOUND_MS = INTERVAL_MS * RISE + 4_000;
 
-const RELEASE_LINE = /\[monitor\] releasing group /;
-const ELIGIBLE_LINE = /\[monitor\] this node is eligible again for group /;
+const RELEASE_LINE = /releasing group .*\[monitor\]/;
+const ELIGIBLE_LINE = /this node is eligible again for group .*\[monitor\]/;
 
 let cluster: ProbeCluster | undefined;
 const watches: LogWatch[] = [];

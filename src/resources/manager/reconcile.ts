@@ -227,6 +227,14 @@ export function resolvePartition(tx: Tx, peerName: string, theirs: RscBits): voi
       // Its release shows in its holdings only if they say it holds the group now (not legacy, not assumed).
       const watched = believedHolders(s, cfg.key).includes(peerName);
       s.reannounce[cfg.key] = { peer: peerName, watched, deadline: tx.now + s.config.timers.partitionHealWait };
+      if (!s.config.niceFailback) {
+        // Its release will not show (legacy peers report no holdings): clients
+        // must not wait for the deadline on the MAC it announced during the
+        // split. It announces nothing when it releases, so announcing now is
+        // safe; the deadline announces once more.
+        log(tx, 'info', `Partition heal: announcing the addresses of resource group ${cfg.key} now (auto_failback legacy: ${peerName} does not report its holdings) and again in ${seconds(s.config.timers.partitionHealWait)}`);
+        tx.out.push({ kind: 'reannounce-group', key: cfg.key, reason: `partition heal: kept here, ${peerName} reports no holdings` });
+      }
     } else {
       log(tx, 'warn', `Partition heal: resource group ${cfg.key} is held by this node and by ${peerName}; ${peerName} keeps it (${rule}): stopping it here`);
       release.push(cfg.key);

@@ -205,6 +205,22 @@ describe('announcing kept groups again after a partition heal (docs/resource-man
     expect(nextDeadline(due.state)).toBeUndefined();
   });
 
+  it('auto_failback legacy (no holdings reported): the kept group is announced at the heal, and again when the wait ends', () => {
+    const split = run(createManager({ ...base, autoFailback: 'legacy' }), [
+      { type: 'start', now: 0 },
+      { type: 'comm-up', now: 0, activePeers: ['bravo'] },
+      { type: 'peer-dead', now: 10_000, peer: 'bravo' },
+    ]);
+    expect(split.commands).toContainEqual({ kind: 'start-group', key: '10.0.0.1' });
+    const held = run(split.state, [{ type: 'group-result', now: 10_300, key: '10.0.0.1', op: 'start', ok: true }]).state;
+    const healed = run(held, [{ type: 'peer-returned', now: 30_000, peer: 'bravo' }]);
+    // Not 5 s later: clients must leave the MAC bravo announced during the split now.
+    expect(reannounced(healed.commands)).toEqual(['10.0.0.1']);
+    expect(nextDeadline(healed.state)).toBe(35_000);
+    const due = run(healed.state, [{ type: 'tick', now: 35_000 }]);
+    expect(reannounced(due.commands)).toEqual(['10.0.0.1']);
+  });
+
   it('the peer reports both groups, then dies before releasing: announced at its death', () => {
     const resolved = run(healing(), [msg(30_100, { t: 'resource', rsc_hold: 'all', rtype: 'full', isstable: '1' })]);
     expect(reannounced(resolved.commands)).toEqual([]);

@@ -130,7 +130,9 @@ describe('HTTP listener: /metrics, /status.json, / on a failover pair', () => {
     let after = before;
     while (Date.now() < deadline) {
       after = (await metricsOf('bravo')).samples;
-      if (sample(after, TAKEOVER) >= 1 && sample(after, held('bravo')) === 1 && sample(after, 'heartbeat_ts_cluster_stable') === 1) break;
+      // The link dies a little after the node: its last packet is the status's repeat, half a keepalive later.
+      const linkDown = sample(after, 'heartbeat_ts_link_up{node="alpha",link="eth0"}') === 0;
+      if (sample(after, TAKEOVER) >= 1 && sample(after, held('bravo')) === 1 && sample(after, 'heartbeat_ts_cluster_stable') === 1 && linkDown) break;
       await delay(200);
     }
     expect(sample(after, TAKEOVER)).toBe(1);

@@ -135,6 +135,9 @@ describe('Heartbeat\'s log lines (CTS CM_hb.py patterns) from two heartbeat-ts n
       const s = await p().status('bravo');
       return s.resources.groups.every((g) => g.holder === 'bravo' && g.state === 'running') ? true : undefined;
     }, 100);
+    // A split both sides saw: alpha too must have declared bravo dead before the
+    // cable is back (on a loaded machine its check may come a little later).
+    await p().node('alpha').waitForLog(fill(CM_HB_PATTERNS['Pat:They_dead'], 'bravo'), DEADTIME_MS + 20_000, { from: fromA });
     await lab!.host('alpha').setLink(true);
     await p().waitHolders({ [GROUP]: 'alpha' }, 30_000);
     for (const [n, other, from] of [['alpha', 'bravo', fromA], ['bravo', 'alpha', fromB]] as const) {

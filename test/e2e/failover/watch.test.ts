@@ -133,6 +133,9 @@ describe('exclusivity watcher', () => {
         const until = Date.now() + 5000;
         while (w.holdersOf(VIP).length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
         await addr('alpha', 'del');
+        // The monitor reports the deletion a moment later: wait for it, so the overlap has an end.
+        const gone = Date.now() + 5000;
+        while (w.holdersOf(VIP).length > 1 && Date.now() < gone) await new Promise((r) => setTimeout(r, 10));
         expect(w.violations().map((o) => `${o.what} ${o.nodes.join('+')}`)).toEqual(['address 10.77.0.100 alpha+bravo']);
         let message = '';
         try {

@@ -79,7 +79,14 @@ export function renderCorosync(input: CorosyncInput): CorosyncResult {
   if (haCf.udpport !== 694) warn(lineOf('udpport'), `udpport ${haCf.udpport} is not exported: Corosync uses its own port (5405 by default)`);
   const token = tokenForDeadtime(haCf.deadtime);
   warn(lineOf('keepalive'), `keepalive ${haCf.keepalive} ms has no counterpart: knet sends its own pings (knet_ping_interval, derived from token)`);
-  if (lineOf('initdead') > 0) warn(lineOf('initdead'), 'initdead has no counterpart: with two_node: 1 a node that starts alone waits for its peer (wait_for_all)');
+  if (lineOf('initdead') > 0) {
+    warn(
+      lineOf('initdead'),
+      haCf.nodes.length === 2
+        ? 'initdead has no counterpart: with two_node: 1 a node that starts alone waits for its peer (wait_for_all)'
+        : `initdead has no counterpart: a node that starts alone has no quorum and starts nothing until a majority (${Math.floor(haCf.nodes.length / 2) + 1} of ${haCf.nodes.length}) is up`,
+    );
+  }
   if (input.authMethod === 'crc') {
     warn(0, `${input.authKeysFile} uses crc (no authentication): the export turns knet encryption on anyway`);
   }

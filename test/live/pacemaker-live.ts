@@ -1,11 +1,11 @@
-// Live check of `heartbeat --export`: a two-node Corosync 3 + Pacemaker 2.1
-// cluster (Debian's packages) in network namespaces runs the exported
-// configuration unchanged: the service address answers HTTP from nginx on
-// the home node; the home node crashes (link down + SIGKILL of everything it
-// runs) and the group moves; it comes back and the group fails back
-// (auto_failback on). Prints the client-visible outages.
+// Live check of `heartbeat --export`: a two- or three-node Corosync 3 +
+// Pacemaker 2.1 cluster (Debian's packages) in network namespaces runs the
+// exported configuration unchanged: the service address answers HTTP from
+// nginx on the home node; the home node crashes (link down + SIGKILL of
+// everything it runs) and the group moves; it comes back and the group fails
+// back (auto_failback on). Prints the client-visible outages.
 //
-// Run as root: npm run build && node --import tsx test/live/pacemaker-live.ts
+// Run as root: npm run build && node --import tsx test/live/pacemaker-live.ts [2|3]
 // Not part of `npm test` (see docs/migrate-to-pacemaker.md): Pacemaker's
 // start-up (DC election) takes tens of seconds on a loaded machine.
 //
@@ -26,10 +26,12 @@ import { createLab, type Lab } from '../helpers/netns.js';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const HEARTBEAT = path.join(ROOT, 'dist/cli/heartbeat.js');
 const VIP = '10.77.0.100';
-const NODES = [
+const ALL_NODES = [
   { name: 'alpha', ip: '10.77.0.1' },
   { name: 'bravo', ip: '10.77.0.2' },
+  { name: 'charlie', ip: '10.77.0.3' },
 ] as const;
+type ClusterNode = (typeof ALL_NODES)[number];
 
 const NODE_SCRIPT = `#!/bin/sh
 # node.sh NAME DIR MODE: one cluster node, inside its network namespace, in a new
@@ -178,6 +180,12 @@ function outage(samples: readonly Sample[], since: number, to: string): number |
 }
 
 export interface LiveResult {
+  readonly nodeCount: number;
+  /** Where the group went when its home node crashed, under Pacemaker and under heartbeat-ts. */
+  readonly crashTarget: string;
+  readonly heartbeatTsCrashTarget: string;
+  /** Three nodes or more: how long alpha, cut off alone, took to stop the VIP. */
+  readonly minorityStoppedMs: number | undefined;
   /** corosync token the export derived from deadtime. */
   readonly tokenMs: number;
   readonly formationMs: number;
@@ -192,16 +200,23 @@ export interface LiveResult {
  * The whole check; throws when a step does not happen within its (generous)
  * deadline. The lab and the scratch directory are removed in every case.
  */
-export async function runLivePacemakerCheck(): Promise<LiveResult> {
+export async function runLivePacemakerCheck(nodeCount: 2 | 3 = 2): Promise<LiveResult> {
   if (process.getuid?.() !== 0) throw new Error('run as root (network namespaces)');
+  const NODES: readonly ClusterNode[] = ALL_NODES.slice(0, nodeCount);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hbts-pm-live-'));
   const lab = await createLab({ hosts: [...NODES, { name: 'client', ip: '10.77.0.9' }] });
+  // An answer from a node other than the home node: the group moved.
+  const movedAway = async (): Promise<string | undefined> => {
+    const answer = samples.at(-1)?.answer;
+    return answer !== undefined && answer !== '-' && answer !== 'alpha' ? answer : undefined;
+  };
+  const samples: Sample[] = [];
   try {
     const conf = path.join(dir, 'ha.d');
     fs.mkdirSync(conf);
     fs.writeFileSync(
       path.join(conf, 'ha.cf'),
-      `keepalive 500ms\ndeadtime 3\ninitdead 10\nucast eth0 ${NODES[0].ip}\nucast eth0 ${NODES[1].ip}\nauto_failback on\nnode alpha\nnode bravo\n`,
+      `keepalive 500ms\ndeadtime 3\ninitdead 10\n${NODES.map((n) => `ucast eth0 ${n.ip}\n`).join('')}auto_failback on\n${NODES.map((n) => `node ${n.name}\n`).join('')}`,
     );
     fs.writeFileSync(path.join(conf, 'haresources'), `alpha IPaddr2::${VIP}/24/eth0 nginx\n`);
     // heartbeat-ts's own files: a key, and a short start-up negotiation for two nodes started together.
@@ -220,7 +235,6 @@ export async function runLivePacemakerCheck(): Promise<LiveResult> {
     for (const n of NODES) fs.writeFileSync(path.join(dir, `nginx-${n.name}.conf`), nginxConf(n.name, dir));
 
     const cluster = new Cluster(lab, dir);
-    const samples: Sample[] = [];
     startClient(lab, samples);
 
     // First heartbeat-ts itself with the same files, for the outages to compare.
@@ -228,24 +242,22 @@ export async function runLivePacemakerCheck(): Promise<LiveResult> {
     await waitFor('heartbeat-ts: the VIP to answer from alpha', 120_000, async () => (samples.at(-1)?.answer === 'alpha' ? true : undefined));
     const hbCrashAt = Date.now();
     await cluster.crash('alpha');
-    await waitFor('heartbeat-ts: the VIP to answer from bravo', 120_000, async () => (samples.at(-1)?.answer === 'bravo' ? true : undefined));
-    const hbCrashOutage = outage(samples, hbCrashAt - 1000, 'bravo');
+    const hbCrashTarget = await waitFor('heartbeat-ts: the VIP to answer from another node', 120_000, movedAway);
+    const hbCrashOutage = outage(samples, hbCrashAt - 1000, hbCrashTarget);
     const hbBackAt = Date.now();
     await lab.host('alpha').setLink(true);
     cluster.start('alpha', 'hbts');
     await waitFor('heartbeat-ts: the VIP to answer from alpha again', 120_000, async () => (samples.at(-1)?.answer === 'alpha' ? true : undefined));
     const hbFailbackOutage = outage(samples, hbBackAt, 'alpha');
-    log(`heartbeat-ts with the same files: crash outage ${hbCrashOutage} ms, failback outage ${hbFailbackOutage} ms`);
-    await cluster.crash('alpha');
-    await cluster.crash('bravo');
-    await lab.host('alpha').setLink(true);
-    await lab.host('bravo').setLink(true);
+    log(`heartbeat-ts with the same files: crash outage ${hbCrashOutage} ms (to ${hbCrashTarget}), failback outage ${hbFailbackOutage} ms`);
+    for (const n of NODES) await cluster.crash(n.name);
+    for (const n of NODES) await lab.host(n.name).setLink(true);
 
     for (const n of NODES) cluster.start(n.name);
     const bootAt = Date.now();
-    await waitFor('both nodes online with a DC', 120_000, async () => {
+    await waitFor(`all ${nodeCount} nodes online with a DC`, 120_000, async () => {
       const s = await cluster.status('bravo');
-      return /<current_dc [^>]*present="true"/.test(s) && (s.match(/<node name="[^"]+"[^>]*online="true"/g) ?? []).length === 2 ? true : undefined;
+      return /<current_dc [^>]*present="true"/.test(s) && (s.match(/<node name="[^"]+"[^>]*online="true"/g) ?? []).length === nodeCount ? true : undefined;
     });
     const formationMs = Date.now() - bootAt;
     log(`cluster formed in ${formationMs} ms`);
@@ -257,9 +269,9 @@ export async function runLivePacemakerCheck(): Promise<LiveResult> {
 
     const crashAt = Date.now();
     await cluster.crash('alpha');
-    await waitFor('the VIP to answer from bravo', 120_000, async () => (samples.at(-1)?.answer === 'bravo' ? true : undefined));
-    const crashOutage = outage(samples, crashAt - 1000, 'bravo');
-    log(`alpha crashed: VIP answers from bravo; client-visible outage ${crashOutage} ms (token ${token} ms)`);
+    const crashTarget = await waitFor('the VIP to answer from another node', 120_000, movedAway);
+    const crashOutage = outage(samples, crashAt - 1000, crashTarget);
+    log(`alpha crashed: VIP answers from ${crashTarget}; client-visible outage ${crashOutage} ms (token ${token} ms)`);
 
     const backAt = Date.now();
     await lab.host('alpha').setLink(true);
@@ -269,12 +281,34 @@ export async function runLivePacemakerCheck(): Promise<LiveResult> {
     );
     const failbackOutage = outage(samples, backAt, 'alpha');
     log(`alpha back after ${Date.now() - backAt} ms: VIP answers from alpha again; failback outage ${failbackOutage} ms`);
+    let minorityStoppedMs: number | undefined;
+    if (nodeCount >= 3) {
+      // Past the pair: a node cut off alone has no quorum and stops its groups
+      // (no-quorum-policy=stop), while the majority starts them; two nodes never
+      // could tell a dead peer from a partition.
+      const cutAt = Date.now();
+      await lab.host('alpha').setLink(false);
+      await waitFor('the majority to serve the VIP', 120_000, movedAway);
+      await waitFor('alpha, alone without quorum, to stop the VIP', 120_000, async () => {
+        const addr = await cluster.on('alpha', 'ip', ['-o', 'addr', 'show', 'dev', 'eth0']);
+        return addr.exitCode === 0 && !addr.stdout.includes(`${VIP}/`) ? true : undefined;
+      });
+      minorityStoppedMs = Date.now() - cutAt;
+      log(`alpha cut off alone: it stopped the VIP ${minorityStoppedMs} ms after the cut; the majority serves it`);
+      await lab.host('alpha').setLink(true);
+      await waitFor('the VIP to answer from alpha after the heal', 180_000, async () => (samples.at(-1)?.answer === 'alpha' ? true : undefined));
+      log('partition healed: VIP answers from alpha again');
+    }
     const both = samples.filter((s) => s.at >= crashAt).map((s) => s.answer);
-    log(`answers since the crash: ${both.filter((a) => a === 'alpha').length} alpha, ${both.filter((a) => a === 'bravo').length} bravo, ${both.filter((a) => a === '-').length} none`);
+    log(`answers since the crash: ${NODES.map((n) => `${both.filter((a) => a === n.name).length} ${n.name}`).join(', ')}, ${both.filter((a) => a === '-').length} none`);
     process.stdout.write(
-      `RESULT token=${token} crash_outage_ms=${crashOutage} failback_outage_ms=${failbackOutage} heartbeat_ts_crash_outage_ms=${hbCrashOutage} heartbeat_ts_failback_outage_ms=${hbFailbackOutage}\n`,
+      `RESULT nodes=${nodeCount} token=${token} crash_to=${crashTarget} crash_outage_ms=${crashOutage} failback_outage_ms=${failbackOutage} heartbeat_ts_crash_outage_ms=${hbCrashOutage} heartbeat_ts_failback_outage_ms=${hbFailbackOutage}\n`,
     );
     return {
+      nodeCount,
+      crashTarget,
+      minorityStoppedMs,
+      heartbeatTsCrashTarget: hbCrashTarget,
       tokenMs: Number(token),
       formationMs,
       crashOutageMs: crashOutage,
@@ -284,12 +318,15 @@ export async function runLivePacemakerCheck(): Promise<LiveResult> {
     };
   } finally {
     await lab.destroy();
-    fs.rmSync(dir, { recursive: true, force: true });
+    // HBTS_PM_LIVE_KEEP=1 keeps the scratch directory (every node's logs) for a post-mortem.
+    if (process.env.HBTS_PM_LIVE_KEEP === '1') log(`kept ${dir}`);
+    else fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
 if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {
-  runLivePacemakerCheck().catch((err: unknown) => {
+  const count = process.argv[2] === '3' ? 3 : 2;
+  runLivePacemakerCheck(count).catch((err: unknown) => {
     process.stderr.write(`pacemaker-live: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 1;
   });

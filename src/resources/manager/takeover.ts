@@ -71,7 +71,10 @@ export function takeoverFromNode(tx: Tx, name: string, reason: string, between?:
   log(tx, 'info', `Resources being acquired from ${name}.`);
   const successor = successorOf(s, name);
   if (s.config.niceFailback) {
-    s.claim = union(s.claim, FOREIGN);
+    // With more than two nodes only the successor takes the dead node's groups,
+    // so only it claims them: a node that claimed groups it never ran would later
+    // offer them back (auto_failback) and race the real holder's standby.
+    if (successor === s.config.localNode) s.claim = union(s.claim, FOREIGN);
     const peer = s.peers[name];
     if (peer !== undefined) peer.holds = NONE;
     s.otherStable = true;

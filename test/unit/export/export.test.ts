@@ -219,6 +219,17 @@ describe('corosync mapping', () => {
     expect(given.text).toMatch(/ring0_addr: 192\.168\.0\.2/);
     expect(renderCorosync({ ...base, nodeAddresses: new Map([['charlie', '1.2.3.4']]) }).errors).toHaveLength(1);
   });
+
+  it('initdead: two nodes wait for the peer (two_node implies wait_for_all); three need a majority', () => {
+    const two = inputFor({ 'ha.cf': `${VALID_HA_CF}initdead 20\n` });
+    const twoOut = renderCorosync({ haCf: two.haCf, haCfText: two.haCfText, authKeysFile: 'authkeys', nodeAddresses: new Map() });
+    expect(twoOut.text).toMatch(/two_node: 1/);
+    expect(twoOut.warnings.find((w) => /initdead/.test(w.message))?.message).toMatch(/wait_for_all/);
+    const three = inputFor({ 'ha.cf': `${VALID_HA_CF}initdead 20\nnode charlie\n` });
+    const threeOut = renderCorosync({ haCf: three.haCf, haCfText: three.haCfText, authKeysFile: 'authkeys', nodeAddresses: new Map() });
+    expect(threeOut.text).not.toMatch(/two_node/);
+    expect(threeOut.warnings.find((w) => /initdead/.test(w.message))?.message).toMatch(/majority \(2 of 3\)/);
+  });
 });
 
 function capture(): CliIo & { out: string; err: string } {

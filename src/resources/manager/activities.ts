@@ -7,25 +7,18 @@
 // it is outstanding, and the "is it still right to do this?" checks run
 // against the state at the moment each operation starts.
 import { ipRequestMessage, ipRequestRespMessage, machDownMessage } from './cluster-message.js';
-import { believedHolders, groupData, groupsIn, isHeld } from './groups.js';
+import { believedHolders, groupData, groupsIn, isHeld, localGroupsToAcquire } from './groups.js';
 import { startFailed } from './handover.js';
-import { announce, localGroupsToAcquire, processOwnResource, sendHeld } from './negotiation.js';
+import { announce, processOwnResource, sendHeld } from './holding.js';
 import { LOCAL, has, rscName, without } from './rsc.js';
 import { finishGiveup } from './shutdown.js';
 import { abandonStandby, standbyAcquireFinished, standbyReleaseFinished } from './standby.js';
+import { busy } from './queue.js';
 import { log, send, type Tx } from './tx.js';
 import type { Activity, GroupOp, GroupResultEvent, RunningActivity, StateData } from './types.js';
 
 /** More activities than this in one step means a bug looping; the rest waits for the next event. */
 const MAX_ACTIVITIES_PER_STEP = 256;
-
-export function enqueue(tx: Tx, activity: Activity): void {
-  tx.s.queue.push(activity);
-}
-
-export function busy(s: { readonly running: unknown; readonly queue: readonly unknown[] }): boolean {
-  return s.running !== null || s.queue.length > 0;
-}
 
 function activityReason(a: Activity): string {
   switch (a.kind) {
@@ -72,7 +65,7 @@ function plan(tx: Tx, a: Activity): RunningActivity {
         }
         return run;
       }
-      const keys = localGroupsToAcquire(tx, a.getAnyway);
+      const keys = localGroupsToAcquire(s, a.getAnyway);
       // req_resource's "pretend the owner gave it up" answer to itself (spec §9.3).
       for (const key of keys) send(tx, ipRequestRespMessage(me, key, true));
       run.ops = startsIn(s, keys);

@@ -1,7 +1,7 @@
 // auto_failback legacy (spec §9.4): no holdings are exchanged; a node that
 // comes up asks for each of its groups with `ip-request`, the holder gives
 // the group up and answers `ip-request-resp`, and the asker takes it.
-import { enqueue } from './activities.js';
+import { enqueue } from './queue.js';
 import { ipRequestRespMessage, type ClusterMessage } from './cluster-message.js';
 import { groupConfig } from './groups.js';
 import { log, send, type Tx } from './tx.js';

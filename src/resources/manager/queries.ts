@@ -1,6 +1,6 @@
 // Read-only questions the daemon asks for status (cl_status rscstatus, the
 // --json view): pure functions of the state.
-import { busy } from './activities.js';
+import { busy } from './queue.js';
 import { believedHolders, categoryFrom, groupConfig, heldBits, isHeld, wireHold } from './groups.js';
 import { rscName, type RscName } from './rsc.js';
 import { seconds } from './tx.js';

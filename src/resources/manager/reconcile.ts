@@ -3,7 +3,7 @@
 // or stop them), a partition that heals with both sides holding a group
 // (each group stays on its home node; Heartbeat restarts both nodes, §7.1,
 // §12.5), and a standby the initiator had to abandon.
-import { busy, enqueue } from './activities.js';
+import { busy, enqueue } from './queue.js';
 import {
   believedHolders,
   categoryFrom,
@@ -14,7 +14,7 @@ import {
   myCategory,
 } from './groups.js';
 import { startingMessage } from './cluster-message.js';
-import { sendHeld } from './negotiation.js';
+import { sendHeld } from './holding.js';
 import { ALL, FOREIGN, NONE, has, rscName, union, type RscBits } from './rsc.js';
 import { STANDBY_ABORTED_INFO, cancelStandby } from './standby.js';
 import { log, send, seconds, type Tx } from './tx.js';

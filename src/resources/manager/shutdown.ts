@@ -1,10 +1,10 @@
 // Graceful shutdown (spec §9.7): wait until the resource state is stable,
 // say `resource rsc_hold=none … info=shutdown`, stop every held group in
 // reverse haresources order, send `shutdone st=dead`, then tell the daemon.
-import { busy, enqueue } from './activities.js';
+import { busy, enqueue } from './queue.js';
 import { shutdoneMessage } from './cluster-message.js';
 import { heldKeys, groupData } from './groups.js';
-import { sendHeld } from './negotiation.js';
+import { sendHeld } from './holding.js';
 import { isStable } from './queries.js';
 import { NONE } from './rsc.js';
 import { log, send, seconds, type Tx } from './tx.js';

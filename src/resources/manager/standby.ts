@@ -2,10 +2,10 @@
 // and heartbeat-ts's own hand-overs (failed start, application probe) all
 // run the same three-phase `ask_resources info=me → other → done (+done)`
 // exchange. Heartbeat's ask_for_resources() is the table below.
-import { busy, enqueue } from './activities.js';
+import { busy, enqueue } from './queue.js';
 import { askResourcesMessage, hbTakeoverMessage, type ClusterMessage } from './cluster-message.js';
 import { activePeers, believedHolders, groupData, groupsIn, isHeld, readyPeers } from './groups.js';
-import { announce, sendHeld } from './negotiation.js';
+import { announce, sendHeld } from './holding.js';
 import { ALL, FOREIGN, LOCAL, NONE, mirror, parseRsc, rscName, union, without, type RscBits } from './rsc.js';
 import { log, send, type Tx } from './tx.js';
 import { STANDBY_PHASE_NUMBER, type StandbyPhase, type StandbyRequest } from './types.js';

@@ -1,7 +1,7 @@
 // A peer that dies or leaves (spec §9.6, §9.7): STONITH bookkeeping,
 // takeover_from_node (req_our_resources + mach_down), and the immediate
 // takeover on `shutdone`.
-import { enqueue } from './activities.js';
+import { enqueue } from './queue.js';
 import { stonithMessage, type ClusterMessage } from './cluster-message.js';
 import { successorOf } from './groups.js';
 import { reqOurResources } from './negotiation.js';

@@ -269,3 +269,14 @@ export function audit(tx: Tx): void {
   s.audit = findings;
 }
 
+/** The end of req_our_resources (an acquire-local activity). */
+export function acquireLocalDone(tx: Tx): void {
+  const s = tx.s;
+  if (s.config.niceFailback) log(tx, 'info', 'Local Resource acquisition completed.');
+  // Asked groups are acquired when their ip-request-resp comes (legacy-take).
+  if (Object.keys(s.legacyAsks).length === 0) {
+    s.localWorkDone = true;
+    announce(tx, 'req_our_resources');
+  }
+  sendHeld(tx, true, 'req_our_resources()', true);
+}

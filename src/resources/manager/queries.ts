@@ -160,18 +160,3 @@ export function groupViews(s: AnyState): ManagerGroupView[] {
     };
   });
 }
-
-/** When the daemon must send the next `tick` (monotonic ms), or undefined when no timer runs. */
-export function nextDeadline(s: AnyState): number | undefined {
-  const candidates: number[] = [];
-  if (s.config.niceFailback && s.rstate === 'RSCRCVD' && s.rqstDeadline !== null) candidates.push(s.rqstDeadline);
-  if (s.standby.deadline !== null) candidates.push(s.standby.deadline);
-  if (s.autoFailbackAt !== null) candidates.push(s.autoFailbackAt);
-  if (s.partition !== null) candidates.push(s.partition.deadline);
-  for (const r of Object.values(s.reannounce)) candidates.push(r.deadline);
-  // Overdue hand-overs and pulls wait for conditions that only events change: no tick for them.
-  for (const h of s.handovers) if (h.dueAt > s.now) candidates.push(h.dueAt);
-  if (s.pull !== null && s.pull.dueAt > s.now) candidates.push(s.pull.dueAt);
-  if (s.shutdown.phase === 'waiting' && s.shutdown.forceAt !== null) candidates.push(s.shutdown.forceAt);
-  return candidates.length === 0 ? undefined : Math.min(...candidates);
-}

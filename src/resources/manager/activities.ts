@@ -14,10 +14,10 @@ import { ipRequestMessage, ipRequestRespMessage } from './cluster-message.js';
 import { believedHolders, groupData, groupsIn, isHeld, localGroupsToAcquire } from './groups.js';
 import { LOCAL, rscName } from './rsc.js';
 import { log, send, type Tx } from './tx.js';
-import type { Activity, GroupOp, GroupResultEvent, RunningActivity, StateData } from './types.js';
+import type { Activity, GroupOp, GroupResultEvent, CurrentActivity, StateData } from './types.js';
 
 /** An activity whose operations are all done, as its completion handler sees it. */
-export type Finished<K extends Activity['kind']> = Omit<RunningActivity, 'activity'> & { readonly activity: Extract<Activity, { kind: K }> };
+export type Finished<K extends Activity['kind']> = Omit<CurrentActivity, 'activity'> & { readonly activity: Extract<Activity, { kind: K }> };
 
 export interface Completion<K extends Activity['kind']> {
   /** The spec section the handler implements. */
@@ -63,10 +63,10 @@ function notHeld(s: StateData, keys: readonly string[]): string[] {
 }
 
 /** The operations of an activity, decided when it starts, plus what Heartbeat's child does first. */
-function plan(tx: Tx, a: Activity): RunningActivity {
+function plan(tx: Tx, a: Activity): CurrentActivity {
   const s = tx.s;
   const me = s.config.localNode;
-  const run: RunningActivity = { activity: a, ops: [], next: 0, inFlight: null, stopFailures: [], heldAtStart: false };
+  const run: CurrentActivity = { activity: a, ops: [], next: 0, inFlight: null, stopFailures: [], heldAtStart: false };
   switch (a.kind) {
     case 'acquire-local': {
       const local = groupsIn(s, LOCAL).map((g) => g.key);
@@ -134,7 +134,7 @@ function plan(tx: Tx, a: Activity): RunningActivity {
 }
 
 /** Whether the next operation is still right now; says why when it is skipped. */
-function stillRight(tx: Tx, run: RunningActivity, op: GroupOp): boolean {
+function stillRight(tx: Tx, run: CurrentActivity, op: GroupOp): boolean {
   const s = tx.s;
   const g = groupData(s, op.key);
   if (op.op === 'stop') return isHeld(g);
@@ -161,11 +161,11 @@ function stillRight(tx: Tx, run: RunningActivity, op: GroupOp): boolean {
 function advance(tx: Tx, hooks: ActivityHooks): void {
   const s = tx.s;
   for (;;) {
-    const run = s.running;
+    const run = s.currentActivity;
     if (run === null || run.inFlight !== null) return;
     const op = run.ops[run.next];
     if (op === undefined) {
-      s.running = null;
+      s.currentActivity = null;
       (hooks.completed[run.activity.kind] as Completion<Activity['kind']>).handle(tx, run);
       return;
     }
@@ -181,10 +181,10 @@ function advance(tx: Tx, hooks: ActivityHooks): void {
 export function pump(tx: Tx, hooks: ActivityHooks): boolean {
   const s = tx.s;
   let progressed = false;
-  for (let i = 0; i < MAX_ACTIVITIES_PER_STEP && s.running === null; i++) {
+  for (let i = 0; i < MAX_ACTIVITIES_PER_STEP && s.currentActivity === null; i++) {
     const next = s.queue.shift();
     if (next === undefined) break;
-    s.running = plan(tx, next);
+    s.currentActivity = plan(tx, next);
     advance(tx, hooks);
     progressed = true;
   }
@@ -200,7 +200,7 @@ function note(tx: Tx, key: string, text: string): void {
 /** The group runner's answer to the operation in flight. */
 export function onGroupResult(tx: Tx, ev: GroupResultEvent, hooks: ActivityHooks): void {
   const s = tx.s;
-  const run = s.running;
+  const run = s.currentActivity;
   const flight = run?.inFlight;
   if (run === null || run === undefined || flight === null || flight === undefined || flight.key !== ev.key || flight.op !== ev.op) {
     log(tx, 'warn', `Ignoring a ${ev.op} result for resource group ${ev.key}: no such operation is outstanding`);

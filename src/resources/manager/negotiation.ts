@@ -256,10 +256,10 @@ export function audit(tx: Tx): void {
   // "Both machines own" only where this node really runs a group of the
   // category: a claim over a category it holds nothing of (an empty one, or
   // one it gave up) doubles nothing, and is no ERROR.
-  const running = heldBits(s);
+  const heldHere = heldBits(s);
   const findings: string[] = [];
-  if (has(mine, LOCAL) && has(running, LOCAL) && has(theirs, LOCAL)) findings.push('Both machines own our resources!');
-  if (has(mine, FOREIGN) && has(running, FOREIGN) && has(theirs, FOREIGN)) findings.push('Both machines own foreign resources!');
+  if (has(mine, LOCAL) && has(heldHere, LOCAL) && has(theirs, LOCAL)) findings.push('Both machines own our resources!');
+  if (has(mine, FOREIGN) && has(heldHere, FOREIGN) && has(theirs, FOREIGN)) findings.push('Both machines own foreign resources!');
   if (isStable(s) && s.shutdown.phase === 'none' && s.rstate !== 'SHUTDOWN' && !busy(s)) {
     const held = union(mine, theirs);
     if (groupsIn(s, LOCAL).length > 0 && !has(held, LOCAL)) findings.push('No one owns our local resources!');

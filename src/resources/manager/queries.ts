@@ -71,7 +71,7 @@ function holderOf(s: AnyState, key: string, home: string): string {
 }
 
 function inFlightReason(s: AnyState, key: string): string {
-  const run = s.running;
+  const run = s.currentActivity;
   if (run === null || run.inFlight?.key !== key) return 'resource activity';
   const a = run.activity;
   if (a.kind === 'legacy-give') return `given to ${a.asker} (its ip-request)`;

@@ -8,6 +8,6 @@ export function enqueue(tx: Tx, activity: Activity): void {
   tx.s.queue.push(activity);
 }
 
-export function busy(s: { readonly running: unknown; readonly queue: readonly unknown[] }): boolean {
-  return s.running !== null || s.queue.length > 0;
+export function busy(s: { readonly currentActivity: unknown; readonly queue: readonly unknown[] }): boolean {
+  return s.currentActivity !== null || s.queue.length > 0;
 }

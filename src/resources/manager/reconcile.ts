@@ -45,7 +45,7 @@ export function onStartupProbe(tx: Tx, running: readonly string[], partial: read
   let found = 0;
   for (const key of s.config.groups.map((g) => g.key).filter((k) => reported.has(k))) {
     const g = groupData(s, key);
-    if (isHeld(g) || s.running?.inFlight?.key === key) continue;
+    if (isHeld(g) || s.currentActivity?.inFlight?.key === key) continue;
     const isPartial = partly.has(key);
     g.state = isPartial ? 'partial' : 'running';
     g.foundAtStartup = true;
@@ -163,7 +163,7 @@ export function onPeerReturned(tx: Tx, peerName: string): void {
 function releasing(s: StateData, key: string): boolean {
   if (groupData(s, key).state === 'stopping') return true;
   const isRelease = (a: { kind: string; keys?: readonly string[] }): boolean => a.kind === 'release' && (a.keys ?? []).includes(key);
-  return s.queue.some(isRelease) || (s.running !== null && isRelease(s.running.activity));
+  return s.queue.some(isRelease) || (s.currentActivity !== null && isRelease(s.currentActivity.activity));
 }
 
 export function forgetSplitSeenBy(tx: Tx, peerName: string): void {

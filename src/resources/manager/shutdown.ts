@@ -61,7 +61,7 @@ export function tryShutdown(tx: Tx): boolean {
     s.takeoverInProgress = false;
   }
   // Forced: only the operation in flight is still awaited.
-  if (!ready && s.running !== null) return false;
+  if (!ready && s.currentActivity !== null) return false;
   sd.phase = 'releasing';
   sd.forceAt = null;
   sd.claimBefore = s.claim;

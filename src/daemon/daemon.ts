@@ -262,7 +262,7 @@ export class Daemon {
         if (result.state !== this.state) this.stateVersion++;
         this.state = result.state;
         for (const command of result.commands) this.execute(command);
-        const move = this.moves.settle(this.state.running?.activity, this.now());
+        const move = this.moves.settle(this.state.currentActivity?.activity, this.now());
         if (move) this.recordMove(move);
       }
     } finally {
@@ -299,11 +299,11 @@ export class Daemon {
         this.rscLog[command.level](command.text);
         return;
       case 'start-group':
-        this.moves.operationStarted(this.state.running?.activity, this.now());
+        this.moves.operationStarted(this.state.currentActivity?.activity, this.now());
         void this.startGroup(command.key);
         return;
       case 'stop-group':
-        this.moves.operationStarted(this.state.running?.activity, this.now());
+        this.moves.operationStarted(this.state.currentActivity?.activity, this.now());
         void this.stopGroup(command.key);
         return;
       case 'reannounce-group':

@@ -6,7 +6,7 @@
 // Pure apart from the times it is given.
 import type { ManagerState } from '../resources/index.js';
 
-export type Activity = NonNullable<ManagerState['running']>['activity'];
+export type Activity = NonNullable<ManagerState['currentActivity']>['activity'];
 
 /** Metric families: takeovers, failbacks, standbys, releases; `acquire` (start-up) is in the timeline only. */
 export type MoveKind = 'takeover' | 'failback' | 'standby' | 'release' | 'acquire';

@@ -6,26 +6,35 @@
 // back. Serialising everything means a group is never started while a stop of
 // it is outstanding, and the "is it still right to do this?" checks run
 // against the state at the moment each operation starts.
-import { ipRequestMessage, ipRequestRespMessage, machDownMessage } from './cluster-message.js';
-import { believedHolders, groupData, groupsIn, isHeld } from './groups.js';
-import { startFailed } from './handover.js';
-import { announce, localGroupsToAcquire, processOwnResource, sendHeld } from './negotiation.js';
-import { LOCAL, has, rscName, without } from './rsc.js';
-import { finishGiveup } from './shutdown.js';
-import { abandonStandby, standbyAcquireFinished, standbyReleaseFinished } from './standby.js';
+//
+// What an activity does once its last operation is done, and what a failed
+// start leads to, belong to the protocol that queued it: step.ts hands them
+// in as ActivityHooks, so this runner imports no protocol module.
+import { ipRequestMessage, ipRequestRespMessage } from './cluster-message.js';
+import { believedHolders, groupData, groupsIn, isHeld, localGroupsToAcquire } from './groups.js';
+import { LOCAL, rscName } from './rsc.js';
 import { log, send, type Tx } from './tx.js';
-import type { Activity, GroupOp, GroupResultEvent, RunningActivity, StateData } from './types.js';
+import type { Activity, GroupOp, GroupResultEvent, CurrentActivity, StateData } from './types.js';
+
+/** An activity whose operations are all done, as its completion handler sees it. */
+export type Finished<K extends Activity['kind']> = Omit<CurrentActivity, 'activity'> & { readonly activity: Extract<Activity, { kind: K }> };
+
+export interface Completion<K extends Activity['kind']> {
+  /** The spec section the handler implements. */
+  readonly spec: string;
+  readonly handle: (tx: Tx, run: Finished<K>) => void;
+}
+
+/** The protocol steps the runner calls back into. */
+export interface ActivityHooks {
+  /** What Heartbeat's helper does when its work is done, by activity kind. */
+  readonly completed: { readonly [K in Activity['kind']]: Completion<K> };
+  /** A group start failed; the group runner already stopped what it had started. */
+  readonly startFailed: (tx: Tx, key: string, resource: string, reason: string) => void;
+}
 
 /** More activities than this in one step means a bug looping; the rest waits for the next event. */
 const MAX_ACTIVITIES_PER_STEP = 256;
-
-export function enqueue(tx: Tx, activity: Activity): void {
-  tx.s.queue.push(activity);
-}
-
-export function busy(s: { readonly running: unknown; readonly queue: readonly unknown[] }): boolean {
-  return s.running !== null || s.queue.length > 0;
-}
 
 function activityReason(a: Activity): string {
   switch (a.kind) {
@@ -54,10 +63,10 @@ function notHeld(s: StateData, keys: readonly string[]): string[] {
 }
 
 /** The operations of an activity, decided when it starts, plus what Heartbeat's child does first. */
-function plan(tx: Tx, a: Activity): RunningActivity {
+function plan(tx: Tx, a: Activity): CurrentActivity {
   const s = tx.s;
   const me = s.config.localNode;
-  const run: RunningActivity = { activity: a, ops: [], next: 0, inFlight: null, stopFailures: [], heldAtStart: false };
+  const run: CurrentActivity = { activity: a, ops: [], next: 0, inFlight: null, stopFailures: [], heldAtStart: false };
   switch (a.kind) {
     case 'acquire-local': {
       const local = groupsIn(s, LOCAL).map((g) => g.key);
@@ -72,7 +81,7 @@ function plan(tx: Tx, a: Activity): RunningActivity {
         }
         return run;
       }
-      const keys = localGroupsToAcquire(tx, a.getAnyway);
+      const keys = localGroupsToAcquire(s, a.getAnyway);
       // req_resource's "pretend the owner gave it up" answer to itself (spec §9.3).
       for (const key of keys) send(tx, ipRequestRespMessage(me, key, true));
       run.ops = startsIn(s, keys);
@@ -125,7 +134,7 @@ function plan(tx: Tx, a: Activity): RunningActivity {
 }
 
 /** Whether the next operation is still right now; says why when it is skipped. */
-function stillRight(tx: Tx, run: RunningActivity, op: GroupOp): boolean {
+function stillRight(tx: Tx, run: CurrentActivity, op: GroupOp): boolean {
   const s = tx.s;
   const g = groupData(s, op.key);
   if (op.op === 'stop') return isHeld(g);
@@ -149,15 +158,15 @@ function stillRight(tx: Tx, run: RunningActivity, op: GroupOp): boolean {
 }
 
 /** Start the next operation of the running activity, or finish it. */
-function advance(tx: Tx): void {
+function advance(tx: Tx, hooks: ActivityHooks): void {
   const s = tx.s;
   for (;;) {
-    const run = s.running;
+    const run = s.currentActivity;
     if (run === null || run.inFlight !== null) return;
     const op = run.ops[run.next];
     if (op === undefined) {
-      s.running = null;
-      complete(tx, run);
+      s.currentActivity = null;
+      (hooks.completed[run.activity.kind] as Completion<Activity['kind']>).handle(tx, run);
       return;
     }
     run.next++;
@@ -169,14 +178,14 @@ function advance(tx: Tx): void {
 }
 
 /** Start queued activities while nothing runs. True when anything happened. */
-export function pump(tx: Tx): boolean {
+export function pump(tx: Tx, hooks: ActivityHooks): boolean {
   const s = tx.s;
   let progressed = false;
-  for (let i = 0; i < MAX_ACTIVITIES_PER_STEP && s.running === null; i++) {
+  for (let i = 0; i < MAX_ACTIVITIES_PER_STEP && s.currentActivity === null; i++) {
     const next = s.queue.shift();
     if (next === undefined) break;
-    s.running = plan(tx, next);
-    advance(tx);
+    s.currentActivity = plan(tx, next);
+    advance(tx, hooks);
     progressed = true;
   }
   return progressed;
@@ -189,9 +198,9 @@ function note(tx: Tx, key: string, text: string): void {
 }
 
 /** The group runner's answer to the operation in flight. */
-export function onGroupResult(tx: Tx, ev: GroupResultEvent): void {
+export function onGroupResult(tx: Tx, ev: GroupResultEvent, hooks: ActivityHooks): void {
   const s = tx.s;
-  const run = s.running;
+  const run = s.currentActivity;
   const flight = run?.inFlight;
   if (run === null || run === undefined || flight === null || flight === undefined || flight.key !== ev.key || flight.op !== ev.op) {
     log(tx, 'warn', `Ignoring a ${ev.op} result for resource group ${ev.key}: no such operation is outstanding`);
@@ -207,7 +216,7 @@ export function onGroupResult(tx: Tx, ev: GroupResultEvent): void {
       g.foundAtStartup = false;
       note(tx, ev.key, `started here: ${reason}`);
     } else {
-      startFailed(tx, ev.key, ev.resource, ev.reason);
+      hooks.startFailed(tx, ev.key, ev.resource, ev.reason);
     }
   } else if (ev.ok) {
     g.state = 'stopped';
@@ -223,88 +232,5 @@ export function onGroupResult(tx: Tx, ev: GroupResultEvent): void {
     // Half a standby or half a shutdown is worse than none: stop releasing, keep the rest.
     if (run.activity.kind === 'standby-release' || run.activity.kind === 'giveup-all') run.next = run.ops.length;
   }
-  advance(tx);
-}
-
-/** After a release, a category none of whose groups runs here any more is no longer claimed. */
-function dropEmptyClaims(tx: Tx): void {
-  const s = tx.s;
-  if (busy(s)) return;
-  for (const category of [1, 2] as const) {
-    if (!has(s.claim, category)) continue;
-    const members = groupsIn(s, category);
-    if (members.length > 0 && members.every((g) => !isHeld(groupData(s, g.key)))) s.claim = without(s.claim, category);
-  }
-}
-
-/** What Heartbeat's helper does when its work is done. */
-function complete(tx: Tx, run: RunningActivity): void {
-  const s = tx.s;
-  const a = run.activity;
-  switch (a.kind) {
-    case 'acquire-local':
-      if (s.config.niceFailback) log(tx, 'info', 'Local Resource acquisition completed.');
-      // Asked groups are acquired when their ip-request-resp comes (legacy-take).
-      if (Object.keys(s.legacyAsks).length === 0) {
-        s.localWorkDone = true;
-        announce(tx, 'req_our_resources');
-      }
-      sendHeld(tx, true, 'req_our_resources()', true);
-      return;
-    case 'mach-down':
-      if (s.config.niceFailback) {
-        processOwnResource(tx, 'mach_down', true);
-        send(tx, machDownMessage());
-      } else {
-        log(tx, 'info', `mach_down takeover complete for node ${a.peer}.`);
-        s.foreignWorkDone = true;
-        announce(tx, 'status');
-      }
-      return;
-    case 'standby-release':
-      if (run.stopFailures.length > 0) {
-        const stoppedHere = run.ops.filter((op) => op.op === 'stop' && groupData(s, op.key).state === 'stopped').map((op) => op.key);
-        abandonStandby(tx, a.rsc, run.stopFailures, a.claimed ?? a.rsc, stoppedHere);
-        return;
-      }
-      log(tx, 'info', `${rscName(a.rsc)} HA resource release completed (standby).`);
-      standbyReleaseFinished(tx);
-      return;
-    case 'standby-acquire':
-      log(tx, 'info', `${rscName(a.acquire)} HA resource acquisition completed (standby).`);
-      standbyAcquireFinished(tx);
-      return;
-    case 'giveup-all':
-      finishGiveup(
-        tx,
-        run.ops.filter((op) => groupData(s, op.key).state === 'stopped').map((op) => op.key),
-      );
-      return;
-    case 'legacy-give': {
-      if (run.stopFailures.length > 0) {
-        log(tx, 'crit', `Not answering ${a.asker}'s ip-request for ${a.key}: the group would not stop here`);
-        return;
-      }
-      send(tx, ipRequestRespMessage(a.asker, a.key, run.heldAtStart));
-      const peer = s.peers[a.asker];
-      if (peer !== undefined && !peer.legacyHolds.includes(a.key)) peer.legacyHolds.push(a.key);
-      return;
-    }
-    case 'legacy-take':
-      if (Object.keys(s.legacyAsks).length === 0) {
-        s.localWorkDone = true;
-        announce(tx, 'ip-request-resp');
-      }
-      return;
-    case 'release':
-      dropEmptyClaims(tx);
-      if (s.commUp) sendHeld(tx, s.rstate === 'STABLE');
-      return;
-    case 'reacquire':
-      if (s.commUp) sendHeld(tx, s.rstate === 'STABLE');
-      return;
-    case 'complete':
-      // The claim was made at start-up and announced; nothing changes on the wire.
-      return;
-  }
+  advance(tx, hooks);
 }

@@ -71,7 +71,7 @@ export function createManager(init: ManagerInit): ManagerState {
     groups: Object.fromEntries(
       config.groups.map((g) => [g.key, { state: 'stopped' as const, foundAtStartup: false, ineligible: null, failure: null, note: '', noteAt: 0 }]),
     ),
-    running: null,
+    currentActivity: null,
     queue: [],
     shutdown: { phase: 'none', claimBefore: NONE, reason: '', forceAt: null, forced: false, delayLogged: false },
     handovers: [],

@@ -123,3 +123,13 @@ export function keeperOf(group: ResourceGroupConfig, a: string, b: string): stri
   if (group.node === a || group.node === b) return group.node;
   return a < b ? a : b;
 }
+
+/** Local groups req_our_resources would start now. */
+export function localGroupsToAcquire(s: StateData, getAnyway: boolean): string[] {
+  return groupsIn(s, LOCAL)
+    .map((g) => g.key)
+    .filter((key) => {
+      const g = groupData(s, key);
+      return !isHeld(g) && (getAnyway || g.state !== 'failed') && believedHolders(s, key).length === 0;
+    });
+}

@@ -4,7 +4,7 @@
 // standby protocol, which moves whole categories (local / foreign), never a
 // single group. Also the way back: once eligible again with auto_failback on,
 // ask the peer to return our groups (hb_takeover local).
-import { busy } from './activities.js';
+import { busy } from './queue.js';
 import { hbTakeoverMessage } from './cluster-message.js';
 import { believedHolders, groupConfig, groupData, groupsIn, isHeld, myCategory, readyPeers } from './groups.js';
 import { LOCAL, NONE, rscName, union, type RscBits } from './rsc.js';

@@ -4,7 +4,8 @@
 // commands it returns. See docs/resource-manager.md.
 export { createManager, ManagerConfigError } from './create.js';
 export { step, EVENT_TABLE, MESSAGE_TABLE } from './step.js';
-export { isStable, rscStatus, resourceState, groupViews, nextDeadline } from './queries.js';
+export { isStable, rscStatus, resourceState, groupViews } from './queries.js';
+export { nextDeadline, TIMERS } from './timers.js';
 export { believedHolders } from './groups.js';
 export type { ManagerGroupView } from './queries.js';
 export { toClusterMessage } from './cluster-message.js';

@@ -1,9 +1,11 @@
 // auto_failback legacy (spec §9.4): no holdings are exchanged; a node that
 // comes up asks for each of its groups with `ip-request`, the holder gives
 // the group up and answers `ip-request-resp`, and the asker takes it.
-import { enqueue } from './activities.js';
+import type { Finished } from './activities.js';
 import { ipRequestRespMessage, type ClusterMessage } from './cluster-message.js';
 import { groupConfig } from './groups.js';
+import { announce } from './holding.js';
+import { enqueue } from './queue.js';
 import { log, send, type Tx } from './tx.js';
 
 const MIXED_MODE = 'mixed auto_failback settings (legacy and on/off) cannot share a cluster';
@@ -50,4 +52,26 @@ export function onIpRequestResp(tx: Tx, msg: ClusterMessage): void {
   const peer = s.peers[msg.src];
   if (peer !== undefined) peer.legacyHolds = peer.legacyHolds.filter((k) => k !== key);
   enqueue(tx, { kind: 'legacy-take', key, from: msg.src });
+}
+
+/** The end of rc.d/ip-request: answer the asker, unless the group would not stop. */
+export function legacyGiveDone(tx: Tx, run: Finished<'legacy-give'>): void {
+  const s = tx.s;
+  const a = run.activity;
+  if (run.stopFailures.length > 0) {
+    log(tx, 'crit', `Not answering ${a.asker}'s ip-request for ${a.key}: the group would not stop here`);
+    return;
+  }
+  send(tx, ipRequestRespMessage(a.asker, a.key, run.heldAtStart));
+  const peer = s.peers[a.asker];
+  if (peer !== undefined && !peer.legacyHolds.includes(a.key)) peer.legacyHolds.push(a.key);
+}
+
+/** The end of rc.d/ip-request-resp: once nothing is asked for any more, the local work is done. */
+export function legacyTakeDone(tx: Tx): void {
+  const s = tx.s;
+  if (Object.keys(s.legacyAsks).length === 0) {
+    s.localWorkDone = true;
+    announce(tx, 'ip-request-resp');
+  }
 }

@@ -2,9 +2,10 @@
 // the RQSTDELAY fallback, req_our_resources, and auto-failback's trigger
 // (§9.5). Heartbeat's process_resources(), comm_up_resource_action() and
 // PerformAutoFailback(), re-expressed over the transaction.
-import { enqueue, busy } from './activities.js';
-import { resourceMessage, startingMessage, type ClusterMessage } from './cluster-message.js';
-import { activePeers, readyPeers, groupsIn, heldBits, isHeld, livePeers, otherHoldsMine, wireHold, believedHolders, groupData } from './groups.js';
+import { enqueue, busy } from './queue.js';
+import { startingMessage, type ClusterMessage } from './cluster-message.js';
+import { activePeers, readyPeers, groupsIn, heldBits, livePeers, localGroupsToAcquire, otherHoldsMine, wireHold } from './groups.js';
+import { announce, armRequestDelay, sendHeld } from './holding.js';
 import {
   adoptFoundRunning,
   noteReleaseAnnounced,
@@ -15,7 +16,7 @@ import {
   standbyAbortedByPeer,
 } from './reconcile.js';
 import { isStable } from './queries.js';
-import { FOREIGN, LOCAL, NONE, applyHolding, has, parseRsc, rscName, union } from './rsc.js';
+import { FOREIGN, LOCAL, NONE, applyHolding, has, parseRsc, union } from './rsc.js';
 import { beginOwnStandby } from './standby.js';
 import { log, send, type Tx } from './tx.js';
 import { RESOURCE_STATE_NUMBER, type ResourceStateName } from './types.js';
@@ -40,27 +41,6 @@ export const ON_RESOURCE_MESSAGE: Readonly<Record<ResourceStateName, ResourceSta
   SHUTDOWN: 'SHUTDOWN',
 };
 
-export function armRequestDelay(tx: Tx): void {
-  if (tx.s.rqstDeadline === null) tx.s.rqstDeadline = tx.now + tx.s.config.timers.rqstDelay;
-}
-
-/**
- * AnnounceTakeover: "Initial resource acquisition complete (reason)", once.
- * Heartbeat may say it while its helper is still starting groups ("slightly
- * premature"); here it waits until no resource activity is left.
- */
-export function announce(tx: Tx, reason: string): void {
-  const s = tx.s;
-  if (s.announced || !s.localWorkDone || !s.foreignWorkDone) return;
-  // A group found half up at start-up is about to be completed or stopped: not acquired yet.
-  if (busy(s) || s.config.groups.some((g) => groupData(s, g.key).state === 'partial')) {
-    s.announceReason = reason;
-    return;
-  }
-  s.announced = true;
-  log(tx, 'info', `Initial resource acquisition complete (${reason})`);
-}
-
 /**
  * After a partition heal, once nothing moves any more: "Initial resource
  * acquisition complete", the line watchers wait for after a split (CTS's
@@ -84,54 +64,6 @@ export function announceHealSettled(tx: Tx): void {
 /** A peer came back after a partition: its heal is announced once it has settled. */
 export function notePartitionHeal(tx: Tx, peer: string): void {
   if (tx.s.peers[peer] !== undefined && tx.s.shutdown.phase === 'none') tx.s.healPending = peer;
-}
-
-/**
- * hb_send_resources_held: `t=resource rsc_hold=<what we hold> rtype=full
- * isstable=…`. Like Heartbeat, the node handles its own message before it
- * leaves (spec §7.2); `fromChild` marks messages Heartbeat's helper children
- * send (req_our_resources, standby, mach_down), which it handles as received
- * messages, as opposed to ones its main loop sends from inside a handler.
- */
-export function sendHeld(tx: Tx, stable: boolean, info?: string, fromChild = false): void {
-  if (!tx.s.config.niceFailback) return;
-  const hold = rscName(wireHold(tx.s));
-  processOwnResource(tx, info, fromChild);
-  send(tx, resourceMessage(hold, stable, info));
-}
-
-/** process_resources() for a `resource` message from this node. */
-export function processOwnResource(tx: Tx, info: string | undefined, fromChild: boolean): void {
-  const s = tx.s;
-  if (s.commUp && (s.rstate === 'STARTING' || s.rstate === 'BOTHSTARTING')) {
-    // A handler's own send does not move the state (Heartbeat's handler then
-    // sets the state it computed); only the RQSTDELAY timer starts. A helper's
-    // message is an ordinary received message and moves it.
-    if (fromChild) {
-      s.rstate = 'RSCRCVD';
-      if (s.config.autoFailback === 'off') {
-        s.foreignWorkDone = true;
-        announce(tx, 'T_RESOURCES');
-      }
-    }
-    armRequestDelay(tx);
-  }
-  if (has(s.claim, LOCAL)) {
-    s.localWorkDone = true;
-    announce(tx, 'T_RESOURCES(us)');
-  }
-  if (info === 'mach_down') {
-    log(tx, 'info', 'mach_down takeover complete.');
-    s.takeoverInProgress = false;
-    s.claim = union(s.claim, FOREIGN);
-    s.needsFailback = true;
-    s.otherStable = true;
-    s.foreignWorkDone = true;
-    announce(tx, 'mach_down');
-  } else if (info === 'shutdown') {
-    s.rstate = 'SHUTDOWN';
-  }
-  if (s.rstate === 'RSCRCVD') armRequestDelay(tx);
 }
 
 /** comm_up_resource_action (spec §8.3 step 4, §9.3, §9.4). */
@@ -264,24 +196,13 @@ export function onResource(tx: Tx, msg: ClusterMessage): void {
   if (s.rstate === 'STABLE') adoptFoundRunning(tx, 'negotiation finished and no other node holds it');
 }
 
-/** Local groups req_our_resources would start now. */
-export function localGroupsToAcquire(tx: Tx, getAnyway: boolean): string[] {
-  const s = tx.s;
-  return groupsIn(s, LOCAL)
-    .map((g) => g.key)
-    .filter((key) => {
-      const g = groupData(s, key);
-      return !isHeld(g) && (getAnyway || g.state !== 'failed') && believedHolders(s, key).length === 0;
-    });
-}
-
 /** req_our_resources(getthemanyway) (spec §9.3, §9.4). */
 export function reqOurResources(tx: Tx, getAnyway: boolean, reason: string): void {
   const s = tx.s;
   if (s.shutdown.phase !== 'none') return;
   if (s.config.niceFailback) {
     if (!getAnyway && s.standby.phase === 'NOT') {
-      if (has(otherHoldsMine(s), LOCAL) || (has(s.claim, LOCAL) && localGroupsToAcquire(tx, false).length === 0)) {
+      if (has(otherHoldsMine(s), LOCAL) || (has(s.claim, LOCAL) && localGroupsToAcquire(s, false).length === 0)) {
         log(tx, 'info', 'Local Resource acquisition completed. (none)');
         return;
       }
@@ -338,10 +259,10 @@ export function audit(tx: Tx): void {
   // "Both machines own" only where this node really runs a group of the
   // category: a claim over a category it holds nothing of (an empty one, or
   // one it gave up) doubles nothing, and is no ERROR.
-  const running = heldBits(s);
+  const heldHere = heldBits(s);
   const findings: string[] = [];
-  if (has(mine, LOCAL) && has(running, LOCAL) && has(theirs, LOCAL)) findings.push('Both machines own our resources!');
-  if (has(mine, FOREIGN) && has(running, FOREIGN) && has(theirs, FOREIGN)) findings.push('Both machines own foreign resources!');
+  if (has(mine, LOCAL) && has(heldHere, LOCAL) && has(theirs, LOCAL)) findings.push('Both machines own our resources!');
+  if (has(mine, FOREIGN) && has(heldHere, FOREIGN) && has(theirs, FOREIGN)) findings.push('Both machines own foreign resources!');
   // With more than two nodes "foreign" is other nodes' groups, which another
   // survivor may be taking over right now (its mach_down not announced yet):
   // an orphan seen from a bystander is worth a warning, not an ERROR.
@@ -356,3 +277,14 @@ export function audit(tx: Tx): void {
   s.audit = findings;
 }
 
+/** The end of req_our_resources (an acquire-local activity). */
+export function acquireLocalDone(tx: Tx): void {
+  const s = tx.s;
+  if (s.config.niceFailback) log(tx, 'info', 'Local Resource acquisition completed.');
+  // Asked groups are acquired when their ip-request-resp comes (legacy-take).
+  if (Object.keys(s.legacyAsks).length === 0) {
+    s.localWorkDone = true;
+    announce(tx, 'req_our_resources');
+  }
+  sendHeld(tx, true, 'req_our_resources()', true);
+}

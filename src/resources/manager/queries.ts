@@ -1,6 +1,6 @@
 // Read-only questions the daemon asks for status (cl_status rscstatus, the
 // --json view): pure functions of the state.
-import { busy } from './activities.js';
+import { busy } from './queue.js';
 import { believedHolders, categoryFrom, groupConfig, heldBits, isHeld, wireHold } from './groups.js';
 import { rscName, type RscName } from './rsc.js';
 import { seconds } from './tx.js';
@@ -71,7 +71,7 @@ function holderOf(s: AnyState, key: string, home: string): string {
 }
 
 function inFlightReason(s: AnyState, key: string): string {
-  const run = s.running;
+  const run = s.currentActivity;
   if (run === null || run.inFlight?.key !== key) return 'resource activity';
   const a = run.activity;
   if (a.kind === 'legacy-give') return `given to ${a.asker} (its ip-request)`;
@@ -159,19 +159,4 @@ export function groupViews(s: AnyState): ManagerGroupView[] {
       eligible: s.nodeIneligible === null && g.ineligible === null,
     };
   });
-}
-
-/** When the daemon must send the next `tick` (monotonic ms), or undefined when no timer runs. */
-export function nextDeadline(s: AnyState): number | undefined {
-  const candidates: number[] = [];
-  if (s.config.niceFailback && s.rstate === 'RSCRCVD' && s.rqstDeadline !== null) candidates.push(s.rqstDeadline);
-  if (s.standby.deadline !== null) candidates.push(s.standby.deadline);
-  if (s.autoFailbackAt !== null) candidates.push(s.autoFailbackAt);
-  if (s.partition !== null) candidates.push(s.partition.deadline);
-  for (const r of Object.values(s.reannounce)) candidates.push(r.deadline);
-  // Overdue hand-overs and pulls wait for conditions that only events change: no tick for them.
-  for (const h of s.handovers) if (h.dueAt > s.now) candidates.push(h.dueAt);
-  if (s.pull !== null && s.pull.dueAt > s.now) candidates.push(s.pull.dueAt);
-  if (s.shutdown.phase === 'waiting' && s.shutdown.forceAt !== null) candidates.push(s.shutdown.forceAt);
-  return candidates.length === 0 ? undefined : Math.min(...candidates);
 }

@@ -3,19 +3,20 @@
 // or stop them), a partition that heals with both sides holding a group
 // (each group stays on its home node; Heartbeat restarts both nodes, §7.1,
 // §12.5), and a standby the initiator had to abandon.
-import { busy, enqueue } from './activities.js';
 import {
   believedHolders,
   categoryFrom,
   groupConfig,
   groupData,
+  groupsIn,
   isHeld,
   keeperOf,
   myCategory,
 } from './groups.js';
 import { startingMessage } from './cluster-message.js';
-import { sendHeld } from './negotiation.js';
-import { ALL, FOREIGN, NONE, has, rscName, union, type RscBits } from './rsc.js';
+import { sendHeld } from './holding.js';
+import { busy, enqueue } from './queue.js';
+import { ALL, FOREIGN, NONE, has, rscName, union, without, type RscBits } from './rsc.js';
 import { STANDBY_ABORTED_INFO, cancelStandby } from './standby.js';
 import { log, send, seconds, type Tx } from './tx.js';
 import type { StateData } from './types.js';
@@ -44,7 +45,7 @@ export function onStartupProbe(tx: Tx, running: readonly string[], partial: read
   let found = 0;
   for (const key of s.config.groups.map((g) => g.key).filter((k) => reported.has(k))) {
     const g = groupData(s, key);
-    if (isHeld(g) || s.running?.inFlight?.key === key) continue;
+    if (isHeld(g) || s.currentActivity?.inFlight?.key === key) continue;
     const isPartial = partly.has(key);
     g.state = isPartial ? 'partial' : 'running';
     g.foundAtStartup = true;
@@ -162,7 +163,7 @@ export function onPeerReturned(tx: Tx, peerName: string): void {
 function releasing(s: StateData, key: string): boolean {
   if (groupData(s, key).state === 'stopping') return true;
   const isRelease = (a: { kind: string; keys?: readonly string[] }): boolean => a.kind === 'release' && (a.keys ?? []).includes(key);
-  return s.queue.some(isRelease) || (s.running !== null && isRelease(s.running.activity));
+  return s.queue.some(isRelease) || (s.currentActivity !== null && isRelease(s.currentActivity.activity));
 }
 
 export function forgetSplitSeenBy(tx: Tx, peerName: string): void {
@@ -305,3 +306,30 @@ export function noteReleaseAnnounced(tx: Tx, peerName: string, info: string | un
     else if (info === 'shutdown') pending.awaitShutdone = true;
   }
 }
+
+/** After a release, a category none of whose groups runs here any more is no longer claimed. */
+function dropEmptyClaims(tx: Tx): void {
+  const s = tx.s;
+  if (busy(s)) return;
+  for (const category of [1, 2] as const) {
+    if (!has(s.claim, category)) continue;
+    const members = groupsIn(s, category);
+    if (members.length > 0 && members.every((g) => !isHeld(groupData(s, g.key)))) s.claim = without(s.claim, category);
+  }
+}
+
+/** The end of a release (start-up conflict, partition heal): say what this node holds now. */
+export function releaseDone(tx: Tx): void {
+  const s = tx.s;
+  dropEmptyClaims(tx);
+  if (s.commUp) sendHeld(tx, s.rstate === 'STABLE');
+}
+
+/** The end of a reacquire (a standby or shutdown abandoned after a failed stop). */
+export function reacquireDone(tx: Tx): void {
+  const s = tx.s;
+  if (s.commUp) sendHeld(tx, s.rstate === 'STABLE');
+}
+
+/** The end of completing groups found partially running: the claim was made at start-up and announced; nothing changes on the wire. */
+export function completeDone(): void {}

@@ -1,10 +1,11 @@
 // Graceful shutdown (spec §9.7): wait until the resource state is stable,
 // say `resource rsc_hold=none … info=shutdown`, stop every held group in
 // reverse haresources order, send `shutdone st=dead`, then tell the daemon.
-import { busy, enqueue } from './activities.js';
+import type { Finished } from './activities.js';
 import { shutdoneMessage } from './cluster-message.js';
 import { heldKeys, groupData } from './groups.js';
-import { sendHeld } from './negotiation.js';
+import { sendHeld } from './holding.js';
+import { busy, enqueue } from './queue.js';
 import { isStable } from './queries.js';
 import { NONE } from './rsc.js';
 import { log, send, seconds, type Tx } from './tx.js';
@@ -60,7 +61,7 @@ export function tryShutdown(tx: Tx): boolean {
     s.takeoverInProgress = false;
   }
   // Forced: only the operation in flight is still awaited.
-  if (!ready && s.running !== null) return false;
+  if (!ready && s.currentActivity !== null) return false;
   sd.phase = 'releasing';
   sd.forceAt = null;
   sd.claimBefore = s.claim;
@@ -98,4 +99,13 @@ export function finishGiveup(tx: Tx, stopped: readonly string[]): void {
   if (s.commUp) send(tx, shutdoneMessage());
   s.shutdown.phase = 'done';
   tx.out.push({ kind: 'shutdown-complete' });
+}
+
+/** The end of hb_giveup_resources (a giveup-all activity). */
+export function giveupDone(tx: Tx, run: Finished<'giveup-all'>): void {
+  const s = tx.s;
+  finishGiveup(
+    tx,
+    run.ops.filter((op) => groupData(s, op.key).state === 'stopped').map((op) => op.key),
+  );
 }

@@ -2,10 +2,11 @@
 // and heartbeat-ts's own hand-overs (failed start, application probe) all
 // run the same three-phase `ask_resources info=me → other → done (+done)`
 // exchange. Heartbeat's ask_for_resources() is the table below.
-import { busy, enqueue } from './activities.js';
+import type { Finished } from './activities.js';
 import { askResourcesMessage, hbTakeoverMessage, type ClusterMessage } from './cluster-message.js';
 import { activePeers, believedHolders, groupData, groupsIn, isHeld, readyPeers } from './groups.js';
-import { announce, sendHeld } from './negotiation.js';
+import { announce, sendHeld } from './holding.js';
+import { busy, enqueue } from './queue.js';
 import { ALL, FOREIGN, LOCAL, NONE, mirror, parseRsc, rscName, union, without, type RscBits } from './rsc.js';
 import { log, send, type Tx } from './tx.js';
 import { STANDBY_PHASE_NUMBER, type StandbyPhase, type StandbyRequest } from './types.js';
@@ -426,3 +427,21 @@ export function onAdminTakeover(tx: Tx, request: StandbyRequest, id?: number, re
   reply(true, 'info', `hb_takeover [${request}] sent: asking the other node(s) to go standby${busy(s) ? ' (resource activity is still running here)' : ''}`);
 }
 
+/** The end of go_standby(ME): `done`, or the standby abandoned when a group would not stop. */
+export function standbyReleaseDone(tx: Tx, run: Finished<'standby-release'>): void {
+  const s = tx.s;
+  const a = run.activity;
+  if (run.stopFailures.length > 0) {
+    const stoppedHere = run.ops.filter((op) => op.op === 'stop' && groupData(s, op.key).state === 'stopped').map((op) => op.key);
+    abandonStandby(tx, a.rsc, run.stopFailures, a.claimed ?? a.rsc, stoppedHere);
+    return;
+  }
+  log(tx, 'info', `${rscName(a.rsc)} HA resource release completed (standby).`);
+  standbyReleaseFinished(tx);
+}
+
+/** The end of go_standby(OTHER): `done`. */
+export function standbyAcquireDone(tx: Tx, run: Finished<'standby-acquire'>): void {
+  log(tx, 'info', `${rscName(run.activity.acquire)} HA resource acquisition completed (standby).`);
+  standbyAcquireFinished(tx);
+}

@@ -1,17 +1,19 @@
 // The reducer: step(state, event) → { state, commands }. The two tables
-// below are the entry points, each with the spec section it implements; the
+// below are the entry points, each with the spec section it implements, and
+// a third says how each activity ends (the runner calls it back); the
 // per-state transitions are tables too (ON_PEER_STARTING, ON_RESOURCE_MESSAGE
 // in negotiation.ts, STANDBY_TABLE in standby.ts). docs/resource-manager.md
 // lays the whole state × event → commands matrix out.
-import { onGroupResult, pump } from './activities.js';
+import { onGroupResult, pump, type ActivityHooks } from './activities.js';
 import { ipRequestMessage, type ClusterMessage } from './cluster-message.js';
-import { attemptHandovers, attemptPull, onProbeEligible, onProbeRelease } from './handover.js';
-import { onIpRequest, onIpRequestResp } from './legacy.js';
-import { announce, announceHealSettled, audit, notePartitionHeal, onCommUp, onResource, onStarting } from './negotiation.js';
-import { forgetSplitSeenBy, onPeerReturned, onStartupProbe } from './reconcile.js';
-import { cancelStandby, onAdminStandby, onAdminTakeover, onHbTakeover, processAsk } from './standby.js';
-import { onShutdown, tryShutdown } from './shutdown.js';
-import { onPeerDead, onShutdone, onStonith } from './takeover.js';
+import { attemptHandovers, attemptPull, onProbeEligible, onProbeRelease, startFailed } from './handover.js';
+import { legacyGiveDone, legacyTakeDone, onIpRequest, onIpRequestResp } from './legacy.js';
+import { announce } from './holding.js';
+import { acquireLocalDone, announceHealSettled, audit, notePartitionHeal, onCommUp, onResource, onStarting } from './negotiation.js';
+import { completeDone, forgetSplitSeenBy, onPeerReturned, onStartupProbe, reacquireDone, releaseDone } from './reconcile.js';
+import { cancelStandby, onAdminStandby, onAdminTakeover, onHbTakeover, processAsk, standbyAcquireDone, standbyReleaseDone } from './standby.js';
+import { giveupDone, onShutdown, tryShutdown } from './shutdown.js';
+import { machDownDone, onPeerDead, onShutdone, onStonith } from './takeover.js';
 import { fireDueTimers } from './timers.js';
 import { begin, finish, log, send, type Tx } from './tx.js';
 import { ALL } from './rsc.js';
@@ -125,6 +127,22 @@ function onPeerRestarted(tx: Tx, ev: EventOf<'peer-restarted'>): void {
   forgetSplitSeenBy(tx, ev.peer);
 }
 
+/** How each activity ends: what Heartbeat's helper child does once its resource work is done. */
+export const COMPLETION_TABLE: ActivityHooks['completed'] = {
+  'acquire-local': { spec: '§9.3, §9.4 (req_our_resources)', handle: (tx) => acquireLocalDone(tx) },
+  'mach-down': { spec: '§9.6 (mach_down)', handle: machDownDone },
+  'standby-release': { spec: '§9.5 (go_standby ME)', handle: standbyReleaseDone },
+  'standby-acquire': { spec: '§9.5 (go_standby OTHER)', handle: standbyAcquireDone },
+  'giveup-all': { spec: '§9.7 (hb_giveup_resources)', handle: giveupDone },
+  'legacy-give': { spec: '§9.4 (rc.d/ip-request)', handle: legacyGiveDone },
+  'legacy-take': { spec: '§9.4 (rc.d/ip-request-resp)', handle: (tx) => legacyTakeDone(tx) },
+  release: { spec: 'start-up conflict, partition heal', handle: (tx) => releaseDone(tx) },
+  reacquire: { spec: 'standby or shutdown abandoned', handle: (tx) => reacquireDone(tx) },
+  complete: { spec: 'issue 5 (groups found partially running)', handle: () => completeDone() },
+};
+
+const ACTIVITY_HOOKS: ActivityHooks = { completed: COMPLETION_TABLE, startFailed };
+
 /** Every event the manager takes, with the spec section it implements. */
 export const EVENT_TABLE: { readonly [T in ManagerEvent['type']]: Entry<EventOf<T>> } = {
   start: { spec: '§9.2', handle: (tx) => onStart(tx) },
@@ -146,7 +164,7 @@ export const EVENT_TABLE: { readonly [T in ManagerEvent['type']]: Entry<EventOf<
   shutdown: { spec: '§9.7', handle: (tx, ev) => onShutdown(tx, ev.reason ?? 'shutdown requested') },
   'probe-release': { spec: 'issue 6', handle: (tx, ev) => onProbeRelease(tx, ev.group, ev.reason) },
   'probe-eligible': { spec: 'issue 6', handle: (tx, ev) => onProbeEligible(tx, ev.group, ev.reason) },
-  'group-result': { spec: '§9.1', handle: onGroupResult },
+  'group-result': { spec: '§9.1', handle: (tx, ev) => onGroupResult(tx, ev, ACTIVITY_HOOKS) },
   tick: { spec: '§9.3, §9.5 (timers)', handle: () => undefined },
 };
 
@@ -155,7 +173,7 @@ const MAX_SETTLE_ROUNDS = 64;
 
 function settle(tx: Tx): void {
   for (let round = 0; round < MAX_SETTLE_ROUNDS; round++) {
-    let progressed = pump(tx);
+    let progressed = pump(tx, ACTIVITY_HOOKS);
     progressed = tryShutdown(tx) || progressed;
     if (!progressed) progressed = attemptHandovers(tx) || attemptPull(tx);
     if (!progressed) break;

@@ -1,10 +1,12 @@
 // A peer that dies or leaves (spec §9.6, §9.7): STONITH bookkeeping,
 // takeover_from_node (req_our_resources + mach_down), and the immediate
 // takeover on `shutdone`.
-import { enqueue } from './activities.js';
-import { stonithMessage, type ClusterMessage } from './cluster-message.js';
+import type { Finished } from './activities.js';
+import { machDownMessage, stonithMessage, type ClusterMessage } from './cluster-message.js';
 import { successorOf } from './groups.js';
+import { announce, processOwnResource } from './holding.js';
 import { reqOurResources } from './negotiation.js';
+import { enqueue } from './queue.js';
 import { adoptFoundRunning, forgetSplitSeenBy, noteReleaseAnnounced, onDeclaredDeadBy, reannounceKeptGroups } from './reconcile.js';
 import { ALL, FOREIGN, LOCAL, NONE, has, mirror, union, type RscBits } from './rsc.js';
 import { cancelStandby } from './standby.js';
@@ -126,4 +128,17 @@ export function onStonith(tx: Tx, msg: ClusterMessage): void {
   const level = target === tx.s.config.localNode ? 'warn' : 'info';
   log(tx, level, `${msg.src} reports STONITH of ${target}: ${msg.result ?? '?'}`);
   if (target === tx.s.config.localNode) onDeclaredDeadBy(tx, msg.src);
+}
+
+/** The end of mach_down: the dead node's groups run here. */
+export function machDownDone(tx: Tx, run: Finished<'mach-down'>): void {
+  const s = tx.s;
+  if (s.config.niceFailback) {
+    processOwnResource(tx, 'mach_down', true);
+    send(tx, machDownMessage());
+  } else {
+    log(tx, 'info', `mach_down takeover complete for node ${run.activity.peer}.`);
+    s.foreignWorkDone = true;
+    announce(tx, 'status');
+  }
 }

@@ -152,7 +152,7 @@ export interface GroupOp {
   readonly key: string;
 }
 
-export interface RunningActivity {
+export interface CurrentActivity {
   activity: Activity;
   ops: GroupOp[];
   /** Index of the op in flight (== ops.length once all are done). */
@@ -232,7 +232,8 @@ export interface StateData {
   standby: StandbyData;
   peers: Record<string, PeerData>;
   groups: Record<string, GroupData>;
-  running: RunningActivity | null;
+  /** The activity under way (Heartbeat: the helper child running), or null. */
+  currentActivity: CurrentActivity | null;
   queue: Activity[];
   shutdown: ShutdownData;
   handovers: Handover[];

@@ -1,6 +1,8 @@
 // `heartbeat --check`: validate the configuration directory the way the
-// daemon will at start-up, print every problem (stderr, `FILE:LINE: …`),
-// then a one-screen summary of what this node would do (stdout).
+// daemon will at start-up (the same loader: every resource resolved once into
+// the spec the daemon runs), print every problem (stderr, `FILE:LINE: …`),
+// then a one-screen summary of what this node would do (stdout), its groups
+// read from that spec.
 // Exit 0 when the daemon would start (warnings allowed), 1 when it would not.
 import fs from 'node:fs';
 import path from 'node:path';

@@ -1,6 +1,8 @@
-// A loaded configuration is shared by every part of the daemon: freezing it
-// deeply turns an accidental write anywhere into an immediate TypeError
-// instead of a silent divergence between parts.
+// A loaded configuration (with its resolved resource spec) is shared by every
+// part of the daemon: freezing it deeply turns an accidental write anywhere
+// into an immediate TypeError instead of a silent divergence between parts.
+// The one deep freeze of the code base: the resource manager freezes each of
+// its states with it too.
 
 /** A Map that refuses changes once built (Object.freeze does not stop Map.set). */
 class FrozenMap<K, V> extends Map<K, V> {

@@ -1,7 +1,7 @@
 // The configuration layer's public face: other folders import only this.
 export type * from './types.js';
 export { loadClusterConfig, readConfigFile, CONFIG_FILES, MAX_CONFIG_FILE_BYTES } from './loader.js';
-export type { LoadOptions, LoadResult } from './loader.js';
+export type { LoadOptions, LoadResult, ResolvingLoadOptions, ResourceResolver } from './loader.js';
 export { parseHaCf, defaultInitdead } from './hacf.js';
 export { haCfDefaultValues } from './hacf-directives.js';
 export type { HaCfParseOptions, HaCfParseResult } from './hacf.js';

@@ -1,11 +1,13 @@
 // The thin I/O shell around the parsers: reads every file of a configuration
 // directory, runs every parser, and returns ALL problems of ALL files at
 // once. A ClusterConfig exists only when no problem is an error, and it is
-// deeply frozen.
+// deeply frozen, here and only here: with the resources resolved when a
+// resolver is given (the daemon's and --check's loader passes the one of
+// src/resources), so that the resolved spec is frozen with the rest.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ClusterConfig, ConfigProblem, ExtensionOptions, HaCfConfig, ProbeConfig } from './types.js';
+import type { ClusterConfig, ConfigProblem, ExtensionOptions, HaCfConfig, HaResourcesConfig, ProbeConfig } from './types.js';
 import { parseHaCf } from './hacf.js';
 import { parseHaResources } from './haresources.js';
 import { checkAuthKeysFile, parseAuthKeys } from './authkeys.js';
@@ -41,10 +43,24 @@ export interface LoadOptions {
   readonly interfaceExists?: (name: string) => boolean;
 }
 
-export interface LoadResult {
-  readonly config?: ClusterConfig;
+export interface LoadResult<C extends ClusterConfig = ClusterConfig> {
+  readonly config?: C;
   /** Every error and warning of every file, file by file in a fixed order, each in line order. */
   readonly problems: readonly ConfigProblem[];
+}
+
+/**
+ * Turns the parsed haresources into the form the daemon runs (each resource
+ * resolved to its agent); its problems refuse the configuration. Called only
+ * when every file is otherwise free of errors.
+ */
+export type ResourceResolver<H extends HaResourcesConfig> = (haResources: HaResourcesConfig) => {
+  readonly value?: H;
+  readonly problems: readonly ConfigProblem[];
+};
+
+export interface ResolvingLoadOptions<H extends HaResourcesConfig> extends LoadOptions {
+  readonly resolveResources: ResourceResolver<H>;
 }
 
 interface ReadFile {
@@ -129,7 +145,11 @@ function checkInterfaces(haCf: HaCfConfig, options: LoadOptions): ConfigProblem[
   return problems.items;
 }
 
-export function loadClusterConfig(options: LoadOptions): LoadResult {
+export function loadClusterConfig<H extends HaResourcesConfig>(
+  options: ResolvingLoadOptions<H>,
+): LoadResult<ClusterConfig & { readonly haResources: H }>;
+export function loadClusterConfig(options: LoadOptions): LoadResult;
+export function loadClusterConfig(options: LoadOptions & { readonly resolveResources?: ResourceResolver<HaResourcesConfig> }): LoadResult {
   const { configDir } = options;
   const localNode = options.localNode.toLowerCase();
   const daemonUid = options.daemonUid ?? process.getuid?.() ?? 0;
@@ -182,11 +202,18 @@ export function loadClusterConfig(options: LoadOptions): LoadResult {
   if (hasErrors(problems) || !haCf || !haResources || !authKeys?.value) {
     return { problems: deepFreeze(problems) };
   }
+  let resources: HaResourcesConfig = haResources.value;
+  if (options.resolveResources) {
+    const resolved = options.resolveResources(resources);
+    problems.push(...resolved.problems);
+    if (hasErrors(problems) || !resolved.value) return { problems: deepFreeze(problems) };
+    resources = resolved.value;
+  }
   const config: ClusterConfig = {
     configDir,
     localNode,
     haCf: haCf.value,
-    haResources: haResources.value,
+    haResources: resources,
     authKeys: authKeys.value,
     probes,
     options: extension,

@@ -1,18 +1,19 @@
 // Loading a configuration the way the daemon and `heartbeat --check` both
-// need it: the files parsed and validated (src/config), then every
-// haresources resource resolved to a script or a built-in agent
-// (src/resources) — an unresolvable resource is a configuration error.
-import { hasErrors, loadClusterConfig, type LoadOptions, type LoadResult } from '../config/index.js';
-import { resolveGroupResources } from '../resources/index.js';
+// need it: the files parsed and validated (src/config), and every haresources
+// resource resolved once into the spec that runs it (src/resources) — an
+// unresolvable resource is a configuration error. The result is frozen once,
+// by the loader.
+import { loadClusterConfig, type ClusterConfig, type LoadOptions, type LoadResult } from '../config/index.js';
+import { resolveResourceSpecs, type HaResourcesSpec } from '../resources/index.js';
 
-export function loadAndResolveConfig(options: LoadOptions): LoadResult {
-  const result = loadClusterConfig(options);
-  if (!result.config) return result;
-  const resolution = resolveGroupResources(result.config.haResources.groups, {
-    configDir: options.configDir,
-    file: result.config.haResources.file,
+/** A configuration whose resources are resolved: what the daemon runs and --check describes. */
+export interface RunnableConfig extends ClusterConfig {
+  readonly haResources: HaResourcesSpec;
+}
+
+export function loadAndResolveConfig(options: LoadOptions): LoadResult<RunnableConfig> {
+  return loadClusterConfig({
+    ...options,
+    resolveResources: (haResources) => resolveResourceSpecs(haResources, { configDir: options.configDir }),
   });
-  if (resolution.length === 0) return result;
-  const problems = [...result.problems, ...resolution];
-  return hasErrors(problems) ? { problems } : { config: result.config, problems };
 }

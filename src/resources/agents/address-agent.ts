@@ -20,9 +20,10 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from '../../log/index.js';
 import type { ArpAnnouncer } from './arp-announcer.js';
 import { runCommand, type CommandResult } from './command.js';
-import { parseIpAddrArguments, type BuiltinAddressAgent, type IpAddrSpec } from './ipaddr-args.js';
+import type { IpAddrSpec } from './ipaddr-args.js';
 import { connectedRouteFor, firstFreeAliasLabel, parseAddrShow, parseConnectedRoutes, type InterfaceAddress } from './ip-output.js';
 import { broadcastAddress, formatIpv4, parseIpv4 } from './ipv4.js';
+import type { AddressResourceSpec } from './resource-spec.js';
 import type {
   AgentOperation,
   ArpSettings,
@@ -79,14 +80,10 @@ interface Body {
   readonly alreadyRunning?: boolean;
 }
 
-export function createAddressAgent(
-  kind: BuiltinAddressAgent,
-  resource: string,
-  args: readonly string[],
-  deps: AddressAgentDeps,
-): ResourceAgent {
-  const description = `${kind} (built-in) ${args.join(' ')}`;
-  const parsed = parseIpAddrArguments(kind, args);
+/** The agent for SPEC, whose argument was parsed when the configuration was loaded. */
+export function createAddressAgent(resourceSpec: AddressResourceSpec, deps: AddressAgentDeps): ResourceAgent {
+  const { kind, token: resource, address } = resourceSpec;
+  const description = `${kind} (built-in) ${resourceSpec.args.join(' ')}`;
   const log = deps.logger;
   const prefix = deps.execPrefix ? { execPrefix: deps.execPrefix } : {};
 
@@ -148,9 +145,6 @@ export function createAddressAgent(
       stdout,
       stderr: reason ?? '',
     });
-    if (!parsed.ok) {
-      return { result: finish('failed', '', `bad ${kind} argument "${args.join('::')}": ${parsed.error}`), alreadyRunning: false };
-    }
     let logged = false;
     const logStart = (): void => {
       if (logged || operation === 'status') return;
@@ -158,7 +152,7 @@ export function createAddressAgent(
       log.info(`Running ${description} ${operation}`, { resource });
     };
     try {
-      const r = await body(parsed.spec, logStart);
+      const r = await body(address, logStart);
       return { result: finish(r.outcome, r.stdout), alreadyRunning: r.alreadyRunning === true };
     } catch (err) {
       logStart();
@@ -293,8 +287,7 @@ export function createAddressAgent(
       ).result,
 
     reannounce: async () => {
-      if (!parsed.ok) return undefined;
-      const spec = parsed.spec;
+      const spec = address;
       const [up] = await presentCopies(spec);
       if (up === undefined) return undefined;
       deps.announcer.announce(up.iface, spec.address, deps.arp);

@@ -1,12 +1,14 @@
-// Builds the agent for a haresources resource. Resolution happens on every
-// call, as Heartbeat's ResourceManager looked the script up on every
-// operation: a script installed or fixed while the daemon runs is used.
+// Builds the agent for a resolved resource (resource-spec.ts). The spec was
+// made once, when the configuration was loaded: building an agent looks
+// nothing up and parses nothing. A plain haresources reference (tests, tools)
+// is resolved here, once, when its agent is built.
 import { performance } from 'node:perf_hooks';
 import type { ResourceRef } from '../../config/index.js';
 import type { Logger } from '../../log/index.js';
 import { createAddressAgent, InterfaceLocks } from './address-agent.js';
 import { ArpAnnouncer } from './arp-announcer.js';
-import { resolveResource, type ResolveOptions } from './resolve.js';
+import type { ResolveOptions } from './resolve.js';
+import { isResourceSpec, resourceSpec, type ResourceSpec } from './resource-spec.js';
 import { createScriptAgent } from './script-agent.js';
 import type { AgentOperation, ArpSettings, OperationResult, OperationTimeouts, ResourceAgent } from './types.js';
 
@@ -66,13 +68,19 @@ export class AgentFactory {
     });
   }
 
-  agentFor(ref: ResourceRef): ResourceAgent {
+  /** The agent that runs SPEC; a plain reference is resolved first (an unresolvable one gets an agent that says why). */
+  agentFor(ref: ResourceSpec | ResourceRef): ResourceAgent {
+    if (isResourceSpec(ref)) return this.agentForSpec(ref);
+    const resolved = resourceSpec(ref, this.options);
+    return resolved.ok ? this.agentForSpec(resolved.spec) : unresolvedAgent(ref, resolved.reason, this.options.logger);
+  }
+
+  private agentForSpec(spec: ResourceSpec): ResourceAgent {
     const o = this.options;
-    const resolved = resolveResource(ref, o);
     const prefix = o.execPrefix ? { execPrefix: o.execPrefix } : {};
-    switch (resolved.kind) {
+    switch (spec.kind) {
       case 'script':
-        return createScriptAgent(ref.token, resolved.path, ref.args, {
+        return createScriptAgent(spec.token, spec.path, spec.args, {
           logger: o.logger,
           timeouts: o.timeouts,
           killGraceMs: o.killGraceMs ?? DEFAULT_KILL_GRACE_MS,
@@ -80,8 +88,9 @@ export class AgentFactory {
           ...(o.scratchDir ? { scratchDir: o.scratchDir } : {}),
           ...prefix,
         });
-      case 'builtin':
-        return createAddressAgent(resolved.name, ref.token, ref.args, {
+      case 'IPaddr':
+      case 'IPaddr2':
+        return createAddressAgent(spec, {
           logger: o.logger,
           arp: o.arp,
           announcer: this.announcer,
@@ -89,8 +98,6 @@ export class AgentFactory {
           timeouts: o.timeouts,
           ...prefix,
         });
-      case 'unresolved':
-        return unresolvedAgent(ref, resolved.reason, o.logger);
     }
   }
 

@@ -4,10 +4,12 @@
 // built-in IPaddr / IPaddr2 and the scripts heartbeat-ts ships (nginx). A
 // real IPaddr script in resource.d therefore wins over the built-in, as it
 // would in Heartbeat, and an nginx init script in /etc/init.d wins over ours.
+// The lookup runs once per resource, when the configuration is loaded (see
+// resource-spec.ts), never per operation.
 import { accessSync, constants, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ConfigProblem, ResourceGroupConfig, ResourceRef } from '../../config/index.js';
-import { parseIpAddrArguments, type BuiltinAddressAgent } from './ipaddr-args.js';
+import type { ResourceRef } from '../../config/index.js';
+import type { BuiltinAddressAgent } from './ipaddr-args.js';
 import { SHIPPED_SCRIPTS, shippedScriptPath, type ShippedScript } from './shipped-scripts.js';
 
 export const DEFAULT_INIT_DIR = '/etc/init.d';
@@ -18,15 +20,26 @@ export interface ResolveOptions {
   readonly initDir?: string;
 }
 
+/** Where a resource's script was found. */
+export type ScriptSource = 'resource.d' | 'init.d' | 'shipped';
+
 export type ResolvedResource =
-  | { readonly kind: 'script'; readonly ref: ResourceRef; readonly path: string }
+  | { readonly kind: 'script'; readonly ref: ResourceRef; readonly path: string; readonly source: ScriptSource }
   | { readonly kind: 'builtin'; readonly ref: ResourceRef; readonly name: BuiltinAddressAgent }
   | { readonly kind: 'unresolved'; readonly ref: ResourceRef; readonly reason: string };
 
 const BUILTINS: readonly BuiltinAddressAgent[] = ['IPaddr', 'IPaddr2'];
 
+/** The directories looked in, in order, with what each one is. */
+function lookupOrder(options: ResolveOptions): readonly (readonly [string, ScriptSource])[] {
+  return [
+    [join(options.configDir, 'resource.d'), 'resource.d'],
+    [options.initDir ?? DEFAULT_INIT_DIR, 'init.d'],
+  ];
+}
+
 export function scriptDirectories(options: ResolveOptions): string[] {
-  return [join(options.configDir, 'resource.d'), options.initDir ?? DEFAULT_INIT_DIR];
+  return lookupOrder(options).map(([dir]) => dir);
 }
 
 function badScriptName(name: string): string | undefined {
@@ -59,50 +72,18 @@ export function resolveResource(ref: ResourceRef, options: ResolveOptions): Reso
   if (bad) return { kind: 'unresolved', ref, reason: bad };
   const notes: string[] = [];
   const looked: string[] = [];
-  for (const dir of scriptDirectories(options)) {
+  for (const [dir, source] of lookupOrder(options)) {
     const path = join(dir, ref.script);
     looked.push(path);
     const why = unusableBecause(path);
-    if (why === undefined) return { kind: 'script', ref, path };
+    if (why === undefined) return { kind: 'script', ref, path, source };
     if (why !== 'missing') notes.push(why);
   }
   const builtin = BUILTINS.find((b) => b === ref.script);
   if (builtin) return { kind: 'builtin', ref, name: builtin };
   const shipped = SHIPPED_SCRIPTS.find((name) => name === ref.script);
-  if (shipped) return { kind: 'script', ref, path: shippedScriptPath(shipped as ShippedScript) };
+  if (shipped) return { kind: 'script', ref, path: shippedScriptPath(shipped as ShippedScript), source: 'shipped' };
   const detail = notes.length ? notes.join('; ') : `no regular executable file ${looked.join(' or ')}`;
   return { kind: 'unresolved', ref, reason: `Cannot locate resource script ${ref.script}: ${detail}` };
 }
 
-/**
- * Every resource of every group that cannot be served, as configuration
- * errors with the haresources file and line (for `heartbeat --check` and the
- * daemon's start-up). An empty list means every resource resolves.
- */
-export function resolveGroupResources(
-  groups: readonly ResourceGroupConfig[],
-  options: ResolveOptions & { readonly file?: string },
-): ConfigProblem[] {
-  const file = options.file ?? join(options.configDir, 'haresources');
-  const problems: ConfigProblem[] = [];
-  for (const group of groups) {
-    for (const ref of group.resources) {
-      const resolved = resolveResource(ref, options);
-      if (resolved.kind === 'unresolved') {
-        problems.push({ severity: 'error', file, line: ref.line, message: resolved.reason, text: ref.token });
-      } else if (resolved.kind === 'builtin') {
-        const parsed = parseIpAddrArguments(resolved.name, ref.args);
-        if (!parsed.ok) {
-          problems.push({
-            severity: 'error',
-            file,
-            line: ref.line,
-            message: `bad ${resolved.name} resource "${ref.token}": ${parsed.error}`,
-            text: ref.token,
-          });
-        }
-      }
-    }
-  }
-  return problems;
-}

@@ -74,6 +74,14 @@ export function createScriptAgent(resource: string, path: string, args: readonly
     }
     if (run.spawnError !== undefined) {
       const reason = `cannot run ${path}: ${run.spawnError}`;
+      // The script was found when the configuration was loaded and has gone
+      // since (or lost its x bit): like a script that prints nothing, its
+      // status means "not running" (Heartbeat's ownership rule); start and
+      // stop fail with the exec error.
+      if (operation === 'status') {
+        log.debug(reason, { resource });
+        return { ...base, outcome: 'stopped', stderr: reason };
+      }
       log.error(reason, { resource });
       return { ...base, outcome: 'failed', reason };
     }

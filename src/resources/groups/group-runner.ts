@@ -11,6 +11,9 @@
 //   status says stopped, it is only a warning (a non-LSB script).
 // Operations on one group are queued and never overlap; different groups
 // run in parallel.
+// Each resource's agent is built once, here, from the resolved spec the
+// configuration carries (see agents/resource-spec.ts): an operation looks no
+// script up and parses no argument.
 import { setTimeout as delay } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import type { ExtensionOptions, ResourceGroupConfig } from '../../config/index.js';
@@ -21,6 +24,7 @@ import {
   type OperationOptions,
   type OperationResult,
   type ResourceAgent,
+  type ResourceGroupSpec,
 } from '../agents/index.js';
 import { KeyedSerialQueue } from './serial-queue.js';
 import type {
@@ -32,7 +36,11 @@ import type {
 } from './types.js';
 
 export interface GroupRunnerOptions {
-  readonly groups: readonly ResourceGroupConfig[];
+  /**
+   * The groups as the loaded configuration resolved them. Plain haresources
+   * groups (tests, tools) are resolved once, when the runner is built.
+   */
+  readonly groups: readonly (ResourceGroupSpec | ResourceGroupConfig)[];
   readonly configDir: string;
   /** Where LSB init scripts live (default /etc/init.d). */
   readonly initDir?: string;
@@ -58,14 +66,19 @@ export class UnknownGroupError extends Error {
   }
 }
 
+/** A group with the agent of each of its resources, in haresources order. */
+interface RunnableGroup {
+  readonly config: ResourceGroupConfig;
+  readonly agents: readonly ResourceAgent[];
+}
+
 export class GroupRunner {
-  private readonly groups = new Map<string, ResourceGroupConfig>();
+  private readonly groups = new Map<string, RunnableGroup>();
   private readonly queue = new KeyedSerialQueue();
   private readonly agents: AgentFactory;
   private readonly log: Logger;
 
   constructor(private readonly options: GroupRunnerOptions) {
-    for (const g of options.groups) if (!this.groups.has(g.key)) this.groups.set(g.key, g);
     this.log = options.logger;
     const factoryOptions: AgentFactoryOptions = {
       configDir: options.configDir,
@@ -80,6 +93,10 @@ export class GroupRunner {
       ...(options.scratchDir ? { scratchDir: options.scratchDir } : {}),
     };
     this.agents = new AgentFactory(factoryOptions);
+    for (const g of options.groups) {
+      if (this.groups.has(g.key)) continue;
+      this.groups.set(g.key, { config: g, agents: g.resources.map((ref) => this.agents.agentFor(ref)) });
+    }
   }
 
   /** Group keys in haresources order. */
@@ -116,7 +133,7 @@ export class GroupRunner {
     const group = this.group(key);
     return this.queue.run(key, async () => {
       const announced: string[] = [];
-      for (const agent of this.agentsOf(group)) {
+      for (const agent of group.agents) {
         if (agent.reannounce === undefined) continue;
         try {
           const what = await agent.reannounce();
@@ -139,27 +156,23 @@ export class GroupRunner {
     this.agents.dispose();
   }
 
-  private group(key: string): ResourceGroupConfig {
+  private group(key: string): RunnableGroup {
     const group = this.groups.get(key);
     if (!group) throw new UnknownGroupError(key);
     return group;
   }
 
-  private describe(group: ResourceGroupConfig): string {
-    return [group.node, ...group.resources.map((r) => r.token)].join(' ');
+  private describe(group: RunnableGroup): string {
+    return [group.config.node, ...group.config.resources.map((r) => r.token)].join(' ');
   }
 
-  private agentsOf(group: ResourceGroupConfig): ResourceAgent[] {
-    return group.resources.map((ref) => this.agents.agentFor(ref));
-  }
-
-  private async startGroup(group: ResourceGroupConfig, options?: OperationOptions): Promise<GroupStartResult> {
+  private async startGroup(group: RunnableGroup, options?: OperationOptions): Promise<GroupStartResult> {
     const started = performance.now();
-    const meta = { group: group.key };
+    const meta = { group: group.config.key };
     this.log.info(`Acquiring resource group: ${this.describe(group)}`, meta);
     const steps: ResourceStep[] = [];
     const startedNow: string[] = [];
-    for (const agent of this.agentsOf(group)) {
+    for (const agent of group.agents) {
       let result: OperationResult;
       if (agent.startUnlessRunning) {
         const combined = await agent.startUnlessRunning(options);
@@ -188,7 +201,7 @@ export class GroupRunner {
       const rollback = await this.stopGroup(group, options);
       return {
         outcome: 'failed',
-        group: group.key,
+        group: group.config.key,
         resource: agent.resource,
         reason,
         steps,
@@ -197,17 +210,17 @@ export class GroupRunner {
         durationMs: performance.now() - started,
       };
     }
-    this.log.info(`Resource group ${group.key} started`, meta);
-    return { outcome: 'started', group: group.key, steps, durationMs: performance.now() - started };
+    this.log.info(`Resource group ${group.config.key} started`, meta);
+    return { outcome: 'started', group: group.config.key, steps, durationMs: performance.now() - started };
   }
 
-  private async stopGroup(group: ResourceGroupConfig, options?: OperationOptions): Promise<GroupStopResult> {
+  private async stopGroup(group: RunnableGroup, options?: OperationOptions): Promise<GroupStopResult> {
     const started = performance.now();
-    const meta = { group: group.key };
+    const meta = { group: group.config.key };
     this.log.info(`Releasing resource group: ${this.describe(group)}`, meta);
     const steps: ResourceStep[] = [];
     const warnings: string[] = [];
-    const agents = this.agentsOf(group).reverse();
+    const agents = [...group.agents].reverse();
     const maxAttempts = Math.min(1 + Math.max(0, Math.trunc(this.options.resources.stopRetries)), MAX_STOP_ATTEMPTS);
     for (const [index, agent] of agents.entries()) {
       const resourceMeta = { ...meta, resource: agent.resource };
@@ -237,10 +250,10 @@ export class GroupRunner {
       const still =
         status.outcome === 'running' ? 'it is still running' : `its status is unknown (${status.reason ?? status.outcome})`;
       const fullReason = `${reason} after ${attempts} attempt(s); ${still}`;
-      this.log.crit(`Resource STOP failure: ${agent.resource} of group ${group.key} will not stop: ${fullReason}`, resourceMeta);
+      this.log.crit(`Resource STOP failure: ${agent.resource} of group ${group.config.key} will not stop: ${fullReason}`, resourceMeta);
       return {
         outcome: 'stopFailed',
-        group: group.key,
+        group: group.config.key,
         resource: agent.resource,
         reason: fullReason,
         steps,
@@ -249,19 +262,19 @@ export class GroupRunner {
         durationMs: performance.now() - started,
       };
     }
-    this.log.info(`Resource group ${group.key} stopped`, meta);
-    return { outcome: 'stopped', group: group.key, steps, warnings, durationMs: performance.now() - started };
+    this.log.info(`Resource group ${group.config.key} stopped`, meta);
+    return { outcome: 'stopped', group: group.config.key, steps, warnings, durationMs: performance.now() - started };
   }
 
-  private async statusGroup(group: ResourceGroupConfig, options?: OperationOptions): Promise<GroupStatusResult> {
+  private async statusGroup(group: RunnableGroup, options?: OperationOptions): Promise<GroupStatusResult> {
     const started = performance.now();
     const resources: ResourceStatus[] = [];
-    for (const agent of this.agentsOf(group)) {
+    for (const agent of group.agents) {
       const result = await agent.status(options);
       resources.push({ resource: agent.resource, state: result.outcome === 'running' ? 'running' : 'stopped', result });
     }
     const running = resources.filter((r) => r.state === 'running').length;
     const state = running === 0 ? 'stopped' : running === resources.length ? 'running' : 'partial';
-    return { group: group.key, state, resources, durationMs: performance.now() - started };
+    return { group: group.config.key, state, resources, durationMs: performance.now() - started };
   }
 }

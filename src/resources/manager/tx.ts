@@ -2,6 +2,7 @@
 // state, the time of the event, and the commands produced so far. Handlers
 // mutate the copy; `finish` freezes it, so the state a caller holds can never
 // change under it (and a handler that touched the input would throw).
+import { deepFreeze } from '../../config/index.js';
 import type { LogLevel } from '../../log/index.js';
 import type { OutgoingMessage } from './cluster-message.js';
 import type { ManagerCommand, ManagerState, StateData, StepResult } from './types.js';
@@ -20,14 +21,6 @@ export function begin(state: ManagerState, now: number): Tx {
   const t = Number.isFinite(now) && now > s.now ? now : s.now;
   s.now = t;
   return { s, now: t, out: [] };
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value as Record<string, unknown>)) deepFreeze(v);
-  }
-  return value;
 }
 
 export function freezeState(s: StateData): ManagerState {

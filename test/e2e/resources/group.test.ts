@@ -43,9 +43,11 @@ describe('resource group in a namespace lab', () => {
     scripts?.cleanup();
   });
 
-  function setUp(tokens: readonly string[]): GroupRunner {
+  /** `prepare` installs the group's scripts: the runner resolves each resource once, when it is built. */
+  function setUp(tokens: readonly string[], prepare: (lab: ScriptLab) => void = () => undefined): GroupRunner {
     scripts = createScriptLab();
     symlinkSync(shippedScriptPath('nginx'), join(scripts.configDir, 'resource.d', 'nginx'));
+    prepare(scripts);
     nginx = writeNginxInstance(join(scripts.stateDir, 'nginx'), `${VIP}:80`, 'served by the group');
     const memory = createMemoryLogger();
     log = memory;
@@ -144,9 +146,10 @@ describe('resource group in a namespace lab', () => {
   });
 
   it('a failing middle resource rolls the started ones back in reverse with a clear log line', async () => {
-    const r = setUp([VIP_RESOURCE, 'nginx', 'LabFail::x', 'LabTrace::after']);
-    scripts.addScript('LabFail', { failStart: true });
-    scripts.addScript('LabTrace');
+    const r = setUp([VIP_RESOURCE, 'nginx', 'LabFail::x', 'LabTrace::after'], (lab) => {
+      lab.addScript('LabFail', { failStart: true });
+      lab.addScript('LabTrace');
+    });
 
     const result = await r.start(VIP_RESOURCE);
     expect(result.outcome).toBe('failed');

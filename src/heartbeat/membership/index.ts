@@ -1,4 +1,7 @@
-export { Membership, MAX_REXMIT_BATCH, REQNODES_RETRY, STARTUP_DEADTIME_EXTRA, STARTUP_DEADTIME_PERIOD } from './machine.js';
+export { Membership } from './machine.js';
+export { REQNODES_RETRY } from './join.js';
+export { STARTUP_DEADTIME_EXTRA, STARTUP_DEADTIME_PERIOD } from './local-status.js';
+export { MAX_REXMIT_BATCH } from './sequencing.js';
 export { MAX_HISTORY } from './send-history.js';
 export { MAX_GAP, MAX_MISSING } from './sequence-filter.js';
 export { hex, parseDecimal, parseHex } from './numbers.js';

@@ -46,7 +46,8 @@ export interface NodeRecord {
   /** Heard from since start or since it was last declared dead (counts for comm up). */
   anyPacketsYet: boolean;
   readonly links: Map<string, LinkRecord>;
-  readonly track: SeqTrack;
+  /** Replaced as a whole by the sequence filter's verdict (spec §7.2). */
+  track: SeqTrack;
   /** Missing seq → when to ask for it (again). */
   readonly rexmitDue: Map<number, Millis>;
 }
@@ -87,12 +88,15 @@ export function createNode(
   };
 }
 
-/** Forget a node's stream position (Heartbeat's reset_seqtrack); its generation is kept. */
+/** Heartbeat's reset_seqtrack on a track value: the stream position goes, the generation stays. */
+export function freshTrack(track: Readonly<SeqTrack>): SeqTrack {
+  const { lastSeq: _forgotten, ...kept } = track;
+  return { ...kept, missing: [], firstMissing: 0, ackseq: 0 };
+}
+
+/** Forget a node's stream position and the retransmissions asked of it; its generation is kept. */
 export function resetSeqTrack(node: NodeRecord): void {
-  node.track.missing = [];
-  node.track.firstMissing = 0;
-  node.track.lastSeq = undefined;
-  node.track.ackseq = 0;
+  node.track = freshTrack(node.track);
   node.rexmitDue.clear();
 }
 

@@ -2,14 +2,19 @@
 // is_lost_packet, spec §7.1, §7.2): generation checks, in-order / duplicate /
 // gap / late-arrival classification of every sequenced message — including
 // those addressed to other nodes, which are tracked and then dropped — and
-// the bookkeeping of missing seqs. Pure apart from the node record it
-// updates; what it wants done goes through the context.
+// the bookkeeping of missing seqs.
+//
+// A pure function: it reads the peer's stream state and the message, and
+// returns the verdict, the peer's next sequence track (a fresh object; the
+// one given is not touched) and the effects for the caller to carry out, in
+// order (logs, ACKs, retransmission requests to plan or cancel, restart and
+// partition news). It sends nothing and reads no clock or randomness.
 import { getBinary, getString, type HbMessage } from '../wire/message.js';
-import { ACK_DIVISOR, resetSeqTrack, type NodeRecord } from './node-table.js';
+import { ACK_DIVISOR, freshTrack, type SeqTrack } from './node-table.js';
 import { parseHex } from './numbers.js';
 import { MAX_HISTORY } from './send-history.js';
 import { isUnsequencedType } from './stamp.js';
-import type { LogLevel, Millis } from './types.js';
+import type { LogLevel, Millis, NodeStatus } from './types.js';
 
 /** Heartbeat's MAXMISSING: missing seqs remembered per peer. */
 export const MAX_MISSING = MAX_HISTORY;
@@ -27,20 +32,49 @@ export const MAX_GAP = MAX_HISTORY / 2;
 /** keep = process it; duplicate = only refresh the link; drop = ignore it. */
 export type Verdict = 'keep' | 'duplicate' | 'drop';
 
-export interface FilterContext {
+/** What the filter knows of the receiving node. */
+export interface FilterInput {
   readonly localName: string;
   readonly localUuid: Uint8Array;
+  /** ACKs are sent only while flow control is on (spec §7.3). */
   readonly flowControl: boolean;
   readonly now: Millis;
-  log(level: LogLevel, text: string): void;
-  /** An in-order seq arrived: ACK it if it is this peer's turn (spec §7.3). */
-  sendAck(node: NodeRecord, seq: number): void;
-  /** Delay before the first NS_rexmit for a newly missing seq. */
-  rexmitDelay(): Millis;
-  returnedAfterPartition(node: NodeRecord): void;
+}
+
+/** The sender's stream as the filter reads it (a NodeRecord fits). */
+export interface PeerStream {
+  readonly name: string;
+  readonly status: NodeStatus;
+  /** Seq of its last accepted status (stale status check after a partition). */
+  readonly statusSeq: number;
+  readonly track: Readonly<SeqTrack>;
+}
+
+/** What the caller must do, in this order. */
+export type FilterEffect =
+  | { readonly type: 'log'; readonly level: LogLevel; readonly text: string }
+  /** Send NS_ackmsg for this seq of the peer's (already judged due, spec §7.3). */
+  | { readonly type: 'ack'; readonly seq: number }
+  /** Newly missing: ask for it after a random delay (spec §7.2). */
+  | { readonly type: 'requestLater'; readonly seq: number }
+  /** No longer to be asked for (arrived, NAKed or pushed out of the missing list). */
+  | { readonly type: 'cancelRequest'; readonly seq: number }
+  /** The stream restarts: every planned request is void. */
+  | { readonly type: 'cancelAllRequests' }
+  /** A status from a newer generation: forget the peer's last status (and report a restart if it had one). */
+  | { readonly type: 'restarted'; readonly generation: number; readonly previousGeneration: number }
+  /** A dead peer's status in its current generation (spec §8.4). */
+  | { readonly type: 'returnedAfterPartition' }
   /** A message from an older generation than the one we know: Heartbeat's "attempted replay attack". */
-  replayRejected(node: NodeRecord): void;
-  restarted(node: NodeRecord, generation: number, previousGeneration: number): void;
+  | { readonly type: 'replayRejected' }
+  /** A late message that restarts the stream after a partition: its `ts` is the peer's last one. */
+  | { readonly type: 'remoteTs'; readonly ts: number };
+
+export interface FilterResult {
+  readonly verdict: Verdict;
+  /** The peer's sequence track after this message. */
+  readonly track: SeqTrack;
+  readonly effects: readonly FilterEffect[];
 }
 
 export function uuidEqual(a: Uint8Array, b: Uint8Array): boolean {
@@ -63,32 +97,64 @@ export function isToUs(msg: HbMessage, localName: string, localUuid: Uint8Array)
 }
 
 /** Whether an in-order `seq` from this peer is one we ACK (spec §7.3). */
-export function ackDue(node: NodeRecord, seq: number): boolean {
-  const { firstMissing, ackTrigger } = node.track;
+export function ackDue(track: Readonly<SeqTrack>, seq: number): boolean {
+  const { firstMissing, ackTrigger } = track;
   return !(firstMissing !== 0 && seq > firstMissing) && seq % ACK_DIVISOR === ackTrigger;
 }
 
-export function shouldDropMessage(ctx: FilterContext, node: NodeRecord, msg: HbMessage, t: string, seq: number): Verdict {
-  const track = node.track;
+/** Collects the effects and works on a private copy of the track. */
+class Run {
+  track: SeqTrack;
+  readonly effects: FilterEffect[] = [];
+  constructor(
+    readonly input: FilterInput,
+    readonly peer: PeerStream,
+  ) {
+    this.track = { ...peer.track, missing: [...peer.track.missing] };
+  }
+  log(level: LogLevel, text: string): void {
+    this.effects.push({ type: 'log', level, text });
+  }
+  /** An in-order seq arrived: ACK it if it is this peer's turn (spec §7.3). */
+  ackIfDue(seq: number): void {
+    if (this.input.flowControl && ackDue(this.track, seq)) this.effects.push({ type: 'ack', seq });
+  }
+  reset(): void {
+    this.track = freshTrack(this.track);
+    this.effects.push({ type: 'cancelAllRequests' });
+  }
+  result(verdict: Verdict): FilterResult {
+    return { verdict, track: this.track, effects: this.effects };
+  }
+}
+
+/** Judge one message of type `t` with sequence number `seq` (0 when it has none) from `peer`. */
+export function filterMessage(input: FilterInput, peer: PeerStream, msg: HbMessage, t: string, seq: number): FilterResult {
+  const run = new Run(input, peer);
+  return run.result(judge(run, msg, t, seq));
+}
+
+function judge(run: Run, msg: HbMessage, t: string, seq: number): Verdict {
+  const { input, peer } = run;
   const dest = getString(msg, 'dest');
   if (isUnsequencedType(t)) {
     if (t.toLowerCase() === 'ns_nak_rexmit') {
       const nseq = parseHex(getString(msg, 'firstseq'));
       if (!nseq) {
-        ctx.log('error', 'should_drop_message: bad nak seq number');
+        run.log('error', 'should_drop_message: bad nak seq number');
         return 'drop';
       }
-      if (dest === undefined) ctx.log('warn', 'should_drop_message: tonodename not found heartbeat version not matching?');
-      if (dest === undefined || dest === ctx.localName) {
-        ctx.log('error', `Irretrievably lost packet: node ${node.name} seq ${nseq}`);
+      if (dest === undefined) run.log('warn', 'should_drop_message: tonodename not found heartbeat version not matching?');
+      if (dest === undefined || dest === input.localName) {
+        run.log('error', `Irretrievably lost packet: node ${peer.name} seq ${nseq}`);
       }
-      isLostPacket(ctx, node, nseq);
+      lostPacketArrived(run, nseq);
       return 'drop';
     }
-    return dest === undefined || dest === ctx.localName ? 'keep' : 'drop';
+    return dest === undefined || dest === input.localName ? 'keep' : 'drop';
   }
   if (seq <= 0) {
-    ctx.log('error', 'should_drop_message: bad sequence number');
+    run.log('error', 'should_drop_message: bad sequence number');
     return 'drop';
   }
   let gen = 0;
@@ -96,22 +162,23 @@ export function shouldDropMessage(ctx: FilterContext, node: NodeRecord, msg: HbM
   if (cgen !== undefined) {
     const parsed = parseHex(cgen);
     if (parsed === undefined) {
-      ctx.log('error', 'should_drop_message: bad generation number');
+      run.log('error', 'should_drop_message: bad generation number');
       return 'drop';
     }
     gen = parsed;
   }
-  const keepIfToUs: Verdict = isToUs(msg, ctx.localName, ctx.localUuid) ? 'keep' : 'drop';
+  const keepIfToUs: Verdict = isToUs(msg, input.localName, input.localUuid) ? 'keep' : 'drop';
   let healed = false;
   let restart = false;
 
-  if (gen < track.generation) {
-    ctx.replayRejected(node);
+  if (gen < run.track.generation) {
+    const track = run.track;
+    run.effects.push({ type: 'replayRejected' });
     // Dropped, and nothing is wrong here: a WARN, once per peer and interval.
-    if (track.replayLoggedAt === undefined || ctx.now - track.replayLoggedAt >= REPLAY_LOG_INTERVAL_MS) {
+    if (track.replayLoggedAt === undefined || input.now - track.replayLoggedAt >= REPLAY_LOG_INTERVAL_MS) {
       const more = track.replaysNotLogged ? ` (${track.replaysNotLogged} more since the last one not logged)` : '';
-      ctx.log('warn', `should_drop_message: attempted replay attack [${node.name}]? [gen = ${gen}, curgen = ${track.generation}]${more}`);
-      track.replayLoggedAt = ctx.now;
+      run.log('warn', `should_drop_message: attempted replay attack [${peer.name}]? [gen = ${gen}, curgen = ${track.generation}]${more}`);
+      track.replayLoggedAt = input.now;
       track.replaysNotLogged = 0;
     } else {
       track.replaysNotLogged = (track.replaysNotLogged ?? 0) + 1;
@@ -119,33 +186,30 @@ export function shouldDropMessage(ctx: FilterContext, node: NodeRecord, msg: HbM
     return 'drop';
   }
   if (t.toLowerCase() === 'status') {
-    if (gen === track.generation && gen > 0) {
-      if (node.status === 'dead') {
-        if (seq <= node.statusSeq) return 'drop'; // stale
-        ctx.log('crit', `Cluster node ${node.name} returning after partition.`);
-        ctx.log('info', 'For information on cluster partitions, See URL: http://linux-ha.org/wiki/Split_Brain');
-        ctx.log('warn', 'Deadtime value may be too small.');
-        ctx.log('info', 'See FAQ for information on tuning deadtime.');
-        ctx.returnedAfterPartition(node);
+    if (gen === run.track.generation && gen > 0) {
+      if (peer.status === 'dead') {
+        if (seq <= peer.statusSeq) return 'drop'; // stale
+        run.log('crit', `Cluster node ${peer.name} returning after partition.`);
+        run.log('info', 'For information on cluster partitions, See URL: http://linux-ha.org/wiki/Split_Brain');
+        run.log('warn', 'Deadtime value may be too small.');
+        run.log('info', 'See FAQ for information on tuning deadtime.');
+        run.effects.push({ type: 'returnedAfterPartition' });
         healed = true;
       }
-    } else if (gen > track.generation) {
+    } else if (gen > run.track.generation) {
       restart = true;
-      if (track.generation > 0) {
-        ctx.log('info', `Heartbeat restart on node ${node.name}`);
-        ctx.restarted(node, gen, track.generation);
-      }
-      resetSeqTrack(node);
-      node.remoteTs = 0;
-      node.lastStatusAt = undefined;
-      node.statusSeq = 0;
+      const previousGeneration = run.track.generation;
+      if (previousGeneration > 0) run.log('info', `Heartbeat restart on node ${peer.name}`);
+      run.effects.push({ type: 'restarted', generation: gen, previousGeneration });
+      run.reset();
     }
-    track.generation = gen;
+    run.track.generation = gen;
   }
 
+  const track = run.track;
   if (track.lastSeq === undefined || seq === track.lastSeq + 1) {
     track.lastSeq = seq;
-    ctx.sendAck(node, seq);
+    run.ackIfDue(seq);
     return keepIfToUs;
   }
   if (seq === track.lastSeq) return 'duplicate';
@@ -155,45 +219,45 @@ export function shouldDropMessage(ctx: FilterContext, node: NodeRecord, msg: HbM
     // Usually just reordering (the sender processes its own message first, so
     // seq N+1 can leave before N, spec §7.2): the WARN comes only if the gap
     // is still open when the retransmission request goes out.
-    ctx.log('info', `${nlost} lost packet(s) for [${node.name}] [${track.lastSeq}:${seq}]`);
+    run.log('info', `${nlost} lost packet(s) for [${peer.name}] [${track.lastSeq}:${seq}]`);
     if (nlost > MAX_GAP) {
-      resetSeqTrack(node);
-      track.lastSeq = seq;
-      ctx.log('error', 'lost a lot of packets!');
+      run.reset();
+      run.track.lastSeq = seq;
+      run.log('error', 'lost a lot of packets!');
       return keepIfToUs;
     }
     if (track.firstMissing === 0 || track.firstMissing > track.lastSeq + 1) track.firstMissing = track.lastSeq + 1;
-    for (let k = track.lastSeq + 1; k < seq; k++) recordMissing(ctx, node, k);
+    for (let k = track.lastSeq + 1; k < seq; k++) recordMissing(run, k);
     track.lastSeq = seq;
     return keepIfToUs;
   }
 
   // Older than the last one: a retransmission, or a reordered packet we recorded as missing?
-  if (isLostPacket(ctx, node, seq)) return keepIfToUs;
+  if (lostPacketArrived(run, seq)) return keepIfToUs;
 
   if (healed || restart) {
-    ctx.sendAck(node, seq);
-    node.remoteTs = parseHex(getString(msg, 'ts')) ?? 0;
-    resetSeqTrack(node);
-    track.lastSeq = seq;
+    run.ackIfDue(seq);
+    run.effects.push({ type: 'remoteTs', ts: parseHex(getString(msg, 'ts')) ?? 0 });
+    run.reset();
+    run.track.lastSeq = seq;
     return keepIfToUs;
   }
   return 'drop';
 }
 
-function recordMissing(ctx: FilterContext, node: NodeRecord, seq: number): void {
-  const track = node.track;
+function recordMissing(run: Run, seq: number): void {
+  const track = run.track;
   if (track.missing.length >= MAX_MISSING - 1) {
     // Full: the oldest missing seq gives way (Heartbeat replaces the lowest).
     let lowestIndex = 0;
     for (let i = 1; i < track.missing.length; i++) {
       if (track.missing[i]! < track.missing[lowestIndex]!) lowestIndex = i;
     }
-    node.rexmitDue.delete(track.missing[lowestIndex]!);
+    run.effects.push({ type: 'cancelRequest', seq: track.missing[lowestIndex]! });
     track.missing.splice(lowestIndex, 1);
   }
   track.missing.push(seq);
-  node.rexmitDue.set(seq, ctx.now + ctx.rexmitDelay());
+  run.effects.push({ type: 'requestLater', seq });
 }
 
 /**
@@ -202,17 +266,17 @@ function recordMissing(ctx: FilterContext, node: NodeRecord, seq: number): void 
  * back for it is sent (the daemon does not do this when the last one fills,
  * and neither do we).
  */
-export function isLostPacket(ctx: FilterContext, node: NodeRecord, seq: number): boolean {
-  const track = node.track;
+function lostPacketArrived(run: Run, seq: number): boolean {
+  const track = run.track;
   const index = track.missing.indexOf(seq);
   if (index < 0) return false;
   track.missing.splice(index, 1);
-  node.rexmitDue.delete(seq);
+  run.effects.push({ type: 'cancelRequest', seq });
   if (track.missing.length === 0) {
-    ctx.log('info', `No pkts missing from ${node.name}!`);
+    run.log('info', `No pkts missing from ${run.peer.name}!`);
     track.firstMissing = 0;
   }
-  if (!ctx.flowControl) return true;
+  if (!run.input.flowControl) return true;
   if (seq === track.firstMissing) {
     const oldFirstMissing = track.firstMissing;
     track.firstMissing = track.missing.length === 0 ? 0 : Math.min(...track.missing);
@@ -220,7 +284,7 @@ export function isLostPacket(ctx: FilterContext, node: NodeRecord, seq: number):
     const base = Math.floor(lastToAck / ACK_DIVISOR);
     const ackSeq =
       lastToAck % ACK_DIVISOR >= track.ackTrigger ? base * ACK_DIVISOR + track.ackTrigger : (base - 1) * ACK_DIVISOR + track.ackTrigger;
-    if (ackSeq >= oldFirstMissing) ctx.sendAck(node, ackSeq);
+    if (ackSeq >= oldFirstMissing) run.ackIfDue(ackSeq);
   }
   return true;
 }

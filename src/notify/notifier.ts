@@ -14,7 +14,7 @@ import { basename } from 'node:path';
 import type { Logger } from '../log/index.js';
 import { runProcess } from '../resources/index.js';
 import type { NotifyEvent, StampedEvent } from './events.js';
-import { openFifo, writeFifoLine } from './fifo.js';
+import { FIFO_PATIENCE_MS, openFifo, writeFifoLine } from './fifo.js';
 import { eventArgs, eventEnvironment, eventLine } from './format.js';
 import { OrderedQueue } from './queue.js';
 import { listScripts, MAX_NOTIFY_SCRIPTS } from './scripts.js';
@@ -35,6 +35,8 @@ export interface NotifierOptions {
   readonly logger: Logger;
   /** Where the process runner keeps its output capture files. */
   readonly scratchDir?: string;
+  /** How long a line waits for room in a full pipe before it is dropped (default FIFO_PATIENCE_MS). */
+  readonly fifoPatienceMs?: number;
 }
 
 interface Target {
@@ -61,7 +63,7 @@ export class Notifier {
       this.fifoFd = await openFifo(t.fifo);
       const fd = this.fifoFd;
       this.addTarget(`fifo ${t.fifo}`, async (e, dropped) => {
-        const done = await writeFifoLine(fd, eventLine({ ...e, dropped }, this.options.configDir));
+        const done = await writeFifoLine(fd, eventLine({ ...e, dropped }, this.options.configDir), this.options.fifoPatienceMs ?? FIFO_PATIENCE_MS);
         if (done === 'full') this.noteDrop(`fifo ${t.fifo}`, `no reader, or one too slow: the pipe stayed full; event ${e.seq} (${e.event.kind}) dropped`);
       }, 30_000);
     }

@@ -238,7 +238,7 @@ describe('DaemonNotifications: heartbeat events and rc.d hooks', () => {
       localNode: 'bravo',
       homeOf: () => undefined,
       env: { HA_CURHOST: 'bravo' },
-      messageEnv: (m) => Object.fromEntries(m.fields.map((f) => [`HA_${f.name}`, f.value])),
+      messageEnv: (m) => Object.fromEntries(m.fields.map((f) => [`HA_${f.name}`, String(f.value)])),
       logger: createMemoryLogger().logger,
     });
     await b.start();

@@ -93,6 +93,14 @@ describe('ordered notifications through a crash and a failback', () => {
     const alphaBefore = lines(at('alpha', 'events.log')).length;
     await pair!.crash('alpha');
     await pair!.waitHolders({ [GROUP]: 'bravo' });
+    // Heartbeat's message hooks for alpha's next run (rc.d is read once, at start): `resource` is a
+    // type heartbeat-ts leaves to rc.d; ask_resources is one it does itself (Heartbeat's stock script).
+    const rcDir = join(pair!.node('alpha').configDir, 'rc.d');
+    mkdirSync(rcDir, { recursive: true });
+    for (const t of ['resource', 'ask_resources']) {
+      writeFileSync(join(rcDir, t), `#!/bin/sh\necho "$1 $HA_t $HA_src $HA_CURHOST" >> ${at('alpha', 'rc-ran')}\n`);
+      chmodSync(join(rcDir, t), 0o755);
+    }
     await pair!.start('alpha');
     await pair!.waitHolders({ [GROUP]: 'alpha' });
 
@@ -120,6 +128,12 @@ describe('ordered notifications through a crash and a failback', () => {
     await recordedCount('alpha', recordBefore + alphaExpected.length, 30_000);
     expect(recorded('alpha').slice(-alphaExpected.length)).toEqual(alphaExpected);
     expect(lines(at('alpha', 'record')).every((l) => / node=alpha /.test(l))).toBe(true);
+    // rc.d/resource ran for bravo's resource messages (and alpha's own, as Heartbeat does); never rc.d/ask_resources.
+    const rcDeadline = Date.now() + 20_000;
+    while (!lines(at('alpha', 'rc-ran')).includes('resource resource bravo alpha') && Date.now() < rcDeadline) await delay(100);
+    const rcRan = lines(at('alpha', 'rc-ran'));
+    expect(rcRan).toContain('resource resource bravo alpha');
+    expect(rcRan.filter((l) => !/^resource resource (alpha|bravo) alpha$/.test(l))).toEqual([]);
   });
 
   it('heartbeat -r: config-reloaded comes next, after the moves', async () => {

@@ -3,7 +3,10 @@
 // two events, within the timeout) and a recording script, a FIFO with a
 // reader and a line file. Across a crash of the primary and its failback,
 // the recording script sees every event exactly once and in order, the same
-// stream as the FIFO reader and the line file.
+// stream as the FIFO reader and the line file. Then a reload and a probe's
+// fall and rise come next in the stream; the restarted primary runs
+// Heartbeat's rc.d hook for `resource` messages, never the stock
+// ask_resources one.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -43,6 +46,9 @@ describe('ordered notifications through a crash and a failback', () => {
       deadtimeMs: 1000,
       startupFallbackDelay: '2',
       autoFailback: 'on',
+      // A node-wide probe on bravo the test fails and heals by a flag file; bravo holds nothing, so its fall moves nothing.
+      probesIni: (node) =>
+        node === 'bravo' ? `[flag]\ncommand = test ! -e ${at('bravo', 'probe-fails')}\ninterval = 1\ntimeout = 900ms\nfall = 1\nrise = 1\naction = standby\n` : '',
       extraIni: (node) =>
         `[notify]\ndir = ${at(node, 'notify.d')}\nfifo = ${at(node, 'events.fifo')}\nfile = ${at(node, 'events.log')}\ntimeout = 10\n`,
     });
@@ -142,5 +148,15 @@ describe('ordered notifications through a crash and a failback', () => {
     await recordedCount('bravo', 8, 30_000);
     expect(recorded('bravo')[7]).toMatch(/^8 config-reloaded \S+ -$/);
     expect(stream(lines(at('bravo', 'events.log'))).at(7)).toMatch(/^8 config-reloaded \S+ -$/);
+  });
+
+  it('probe-fall then probe-rise, next in the stream', async () => {
+    writeFileSync(at('bravo', 'probe-fails'), '');
+    await recordedCount('bravo', 9, 30_000);
+    expect(recorded('bravo')[8]).toBe('9 probe-fall flag -');
+    rmSync(at('bravo', 'probe-fails'));
+    await recordedCount('bravo', 10, 30_000);
+    expect(recorded('bravo').slice(8)).toEqual(['9 probe-fall flag -', '10 probe-rise flag -']);
+    expect(stream(lines(at('bravo', 'events.log'))).slice(8)).toEqual(['9 probe-fall flag -', '10 probe-rise flag -']);
   });
 });

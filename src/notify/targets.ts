@@ -1,8 +1,8 @@
 // Where notifications go, resolved from [notify] and the config directory:
 // the notify.d directory (`dir`, or <config-dir>/notify.d when it exists),
 // a FIFO and a line file. Used by the daemon and by `heartbeat --check`.
-import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, lstatSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { NotifyOptions } from '../config/index.js';
 
 export interface NotifyTargets {
@@ -41,13 +41,32 @@ function isDirectory(path: string): boolean {
   }
 }
 
-/** Problems a start would hit: a configured notify.d that is not a directory. */
+/**
+ * Problems a start would hit: a configured notify.d that is not a directory,
+ * a FIFO path taken by something else, a FIFO or file whose directory is missing.
+ */
 export function targetProblems(targets: NotifyTargets): string[] {
   const problems: string[] = [];
   if (targets.dirExplicit && targets.dir !== null && !isDirectory(targets.dir)) {
     problems.push(`[notify] dir ${targets.dir} ${existsSync(targets.dir) ? 'is not a directory' : 'does not exist'}`);
   }
+  if (targets.fifo !== null) {
+    const st = lstatOrUndefined(targets.fifo);
+    if (st !== undefined && !st.isFIFO()) problems.push(`[notify] fifo ${targets.fifo} exists and is not a FIFO: remove it or name another path`);
+    if (st === undefined && !isDirectory(dirname(targets.fifo))) problems.push(`[notify] fifo ${targets.fifo}: its directory ${dirname(targets.fifo)} does not exist`);
+  }
+  if (targets.file !== null && !isDirectory(dirname(targets.file))) {
+    problems.push(`[notify] file ${targets.file}: its directory ${dirname(targets.file)} does not exist`);
+  }
   return problems;
+}
+
+function lstatOrUndefined(path: string): ReturnType<typeof lstatSync> | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
 }
 
 /** One line per target, for `heartbeat --check`. */

@@ -232,6 +232,16 @@ describe('heartbeat --check report', () => {
     expect(io.err).toContain('would refuse to start');
   });
 
+  it('a [notify] fifo path taken by a regular file, or a file in a missing directory: exit 1, each named', () => {
+    const dir = makeConfigDir({ haresources: 'alpha 10.0.0.100\n' });
+    fs.writeFileSync(path.join(dir, 'plain'), '');
+    fs.writeFileSync(path.join(dir, 'heartbeat-ts.ini'), `[notify]\nfifo = ${dir}/plain\nfile = ${dir}/missing/events.log\n`);
+    const io = capture();
+    expect(runCheck(common(dir), io, loadClusterConfig)).toBe(1);
+    expect(io.err).toContain(`${dir}/heartbeat-ts.ini: error: [notify] fifo ${dir}/plain exists and is not a FIFO: remove it or name another path\n`);
+    expect(io.err).toContain(`${dir}/heartbeat-ts.ini: error: [notify] file ${dir}/missing/events.log: its directory ${dir}/missing does not exist\n`);
+  });
+
   it('an unusable configuration: every problem on stderr, no summary, exit 1', () => {
     const dir = makeConfigDir({ 'ha.cf': VALID_HA_CF + 'keepalve 2\n' }, 0o644);
     const io = capture();

@@ -18,6 +18,7 @@ import {
   type ProbeConfig,
   parseHaCf,
 } from '../config/index.js';
+import { describeTargets, resolveTargets, targetProblems } from '../notify/index.js';
 import { EXIT_FAILURE, EXIT_OK, processIo, type CliIo } from './main.js';
 import type { CommonOptions } from './options.js';
 
@@ -45,6 +46,12 @@ export function runCheck(
     io.stderr(
       `\nheartbeat-ts would refuse to start with ${common.configDir} as node ${checkedAs} (${tally}): fix the errors above and run heartbeat --check again.\n`,
     );
+    return EXIT_FAILURE;
+  }
+  const notifyProblems = targetProblems(resolveTargets(result.config.options.notify, result.config.configDir));
+  if (notifyProblems.length > 0) {
+    for (const p of notifyProblems) io.stderr(`${result.config.options.file}: error: ${p}\n`);
+    io.stderr(`\nheartbeat-ts would refuse to start with ${common.configDir} as node ${checkedAs}: fix the errors above and run heartbeat --check again.\n`);
     return EXIT_FAILURE;
   }
   if (result.problems.length > 0) io.stderr('\n');
@@ -165,6 +172,8 @@ export function formatSummary(config: ClusterConfig, common: CommonOptions): str
     const where = listen.host.includes(':') ? `[${listen.host}]:${listen.port}` : `${listen.host}:${listen.port}`;
     row('http', `http://${where}/metrics (Prometheus), /status.json and the status page at /`);
   }
+  const [firstTarget, ...otherTargets] = describeTargets(resolveTargets(options.notify, config.configDir));
+  row('notify', firstTarget!, ...otherTargets);
   const detection = haCf.deadtime + LIVENESS_CHECK_INTERVAL_MS;
   row(
     'failover',

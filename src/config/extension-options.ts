@@ -20,10 +20,15 @@
 //                (Prometheus), /status.json and the status page. An IP
 //                literal: 127.0.0.1:9644, [::1]:9644; never a public address
 //                unless the admin writes one (there is no authentication).
+//   [notify]     dir = PATH | none (<config-dir>/notify.d when it exists),
+//                fifo = PATH, file = PATH (unset: none), timeout (30s) —
+//                the ordered event stream, docs/notifications.md. Paths are
+//                absolute.
 //
 // Times are written as in ha.cf (a bare number is seconds, `ms`, `us`) and,
 // as in probes.ini, with an `s` suffix too (`2s`).
 import { isIP } from 'node:net';
+import { isAbsolute } from 'node:path';
 import type { ConfigProblem, ExtensionOptions, HttpListen, Millis, StopFailurePolicy } from './types.js';
 import { ProblemList, sortByLine } from './problems.js';
 import { scanIni, type IniEntry } from './ini-lines.js';
@@ -47,6 +52,7 @@ export const EXTENSION_DEFAULTS = {
   arp: { count: 5, interval: 200, mode: 'both' },
   log: { format: 'text' },
   http: { listen: null },
+  notify: { dir: null, fifo: null, file: null, timeout: 30_000 },
 } as const satisfies Omit<ExtensionOptions, 'file'>;
 
 export function defaultExtensionOptions(file: string): ExtensionOptions {
@@ -56,6 +62,7 @@ export function defaultExtensionOptions(file: string): ExtensionOptions {
     arp: { ...EXTENSION_DEFAULTS.arp },
     log: { ...EXTENSION_DEFAULTS.log },
     http: { listen: null },
+    notify: { ...EXTENSION_DEFAULTS.notify },
   };
 }
 
@@ -83,6 +90,18 @@ function isLoopback(host: string): boolean {
 }
 
 type Apply = (value: string, options: Mutable<ExtensionOptions>) => string | undefined;
+
+function absolutePath(what: string, set: (o: Mutable<ExtensionOptions>, v: string) => void, allowNone = false): Apply {
+  return (value, o) => {
+    if (allowNone && value.toLowerCase() === 'none') {
+      set(o, 'none');
+      return undefined;
+    }
+    if (!isAbsolute(value)) return `"${value}" is not an absolute path: write the full path of the ${what}${allowNone ? ' (or none)' : ''}`;
+    set(o, value);
+    return undefined;
+  };
+}
 
 function time(min: Millis, set: (o: Mutable<ExtensionOptions>, v: Millis) => void): Apply {
   return (value, o) => {
@@ -138,6 +157,12 @@ const SECTIONS: Readonly<Record<string, Readonly<Record<string, Apply>>>> = {
       o.http.listen = parsed.value;
       return undefined;
     },
+  },
+  notify: {
+    dir: absolutePath('notify.d directory', (o, v) => void (o.notify.dir = v), true),
+    fifo: absolutePath('FIFO', (o, v) => void (o.notify.fifo = v)),
+    file: absolutePath('event file', (o, v) => void (o.notify.file = v)),
+    timeout: time(1, (o, v) => void (o.notify.timeout = v)),
   },
 };
 

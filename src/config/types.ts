@@ -208,6 +208,19 @@ export interface ExtensionOptions {
     /** `[http] listen = ADDRESS:PORT`: where /metrics, /status.json and the status page are served; null = off. */
     readonly listen: HttpListen | null;
   };
+  /** `[notify]`: the ordered event stream (src/notify, docs/notifications.md). */
+  readonly notify: NotifyOptions;
+}
+
+export interface NotifyOptions {
+  /** notify.d: absolute path; null = `<config-dir>/notify.d` when it exists; 'none' = no scripts. */
+  readonly dir: string | null;
+  /** A FIFO that gets one line per event (created if missing); null = none. */
+  readonly fifo: string | null;
+  /** A file that gets one line per event appended; null = none. */
+  readonly file: string | null;
+  /** How long one notify.d (or rc.d) script may run before it is killed. */
+  readonly timeout: Millis;
 }
 
 /** An IP literal (IPv4, or IPv6 written in brackets in the file) and a TCP port. */

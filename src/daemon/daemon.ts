@@ -15,6 +15,7 @@ import type { DaemonStatus } from '../control/index.js';
 import { HeartbeatNode, messageOf, type HbMessage } from '../heartbeat/index.js';
 import type { Logger } from '../log/index.js';
 import { createProbeSupervisor, describeOutcome, type ProbeRunReport, type ProbeSupervisor } from '../monitor/index.js';
+import { DaemonNotifications, resolveTargets } from '../notify/index.js';
 import { EventJournal, loadObserveHttp, MoveTracker, type DaemonMetrics, type GroupOpResult, type Move, type ObserveServer } from '../observe/index.js';
 import {
   applyStopFailurePolicy,
@@ -101,6 +102,8 @@ export class Daemon {
   private http: ObserveServer | undefined;
   /** Probes whose last counted result failed: a failure is journaled once, not at every run. */
   private readonly failingProbes = new Set<string>();
+  /** The ordered notification stream (notify.d, FIFO, line file) and rc.d message hooks. */
+  private readonly notes: DaemonNotifications;
 
   constructor(options: DaemonOptions) {
     this.config = options.config;
@@ -128,6 +131,16 @@ export class Daemon {
     });
     const homes = new Map(config.haResources.groups.map((g) => [g.key, g.node]));
     this.moves = new MoveTracker(config.localNode, (key) => homes.get(key));
+    this.notes = new DaemonNotifications({
+      targets: resolveTargets(config.options.notify, this.paths.configDir),
+      configDir: this.paths.configDir,
+      localNode: config.localNode,
+      homeOf: (key) => homes.get(key),
+      env: baseScriptEnvironment(config, this.paths),
+      messageEnv: (m) => messageScriptEnvironment(m, this.node.running ? this.node.snapshot().status : 'init', this.config.haCf.autoFailback),
+      logger: options.logger.child('notify'),
+      scratchDir: join(this.paths.runDir, 'rsctmp'),
+    });
   }
 
   private now(): number {
@@ -144,6 +157,7 @@ export class Daemon {
     for (const w of cfg.warnings) this.log.warn(formatProblem(w).replace(/\n/g, ' '));
     // Before any heartbeat goes out: a listen address that cannot be used stops the start here.
     await this.startHttp();
+    await this.notes.start();
     this.journal.add({ kind: 'daemon-start', text: `heartbeat-ts started on ${cfg.localNode} (pid ${process.pid})`, node: cfg.localNode });
     this.wireHeartbeatEvents();
     this.dispatch({ type: 'start', now: this.now() });
@@ -164,6 +178,7 @@ export class Daemon {
 
   private wireHeartbeatEvents(): void {
     const node = this.node;
+    this.notes.watch(node);
     node.on('commUp', () => {
       const snapshot = node.snapshot();
       const activePeers = snapshot.nodes
@@ -300,10 +315,12 @@ export class Daemon {
         return;
       case 'start-group':
         this.moves.operationStarted(this.state.currentActivity?.activity, this.now());
+        this.notes.operationStarted('start', command.key, this.state.currentActivity?.activity);
         void this.startGroup(command.key);
         return;
       case 'stop-group':
         this.moves.operationStarted(this.state.currentActivity?.activity, this.now());
+        this.notes.operationStarted('stop', command.key, this.state.currentActivity?.activity);
         void this.stopGroup(command.key);
         return;
       case 'reannounce-group':
@@ -416,6 +433,7 @@ export class Daemon {
 
   private recordGroupOperation(result: GroupOpResult): void {
     this.moves.operationFinished(result);
+    this.notes.operationFinished(result);
     this.metrics?.recordGroupOperation(result);
   }
 
@@ -483,6 +501,7 @@ export class Daemon {
       probes: this.config.probes,
       logger: this.log.child('monitor'),
       onResult: (report) => this.recordProbeResult(report),
+      onFallRise: (change) => this.notes.probeFallRise(change),
       onRelease: (group, reason) => {
         this.journal.add({ kind: 'probe-release', ...(group === undefined ? {} : { groups: [group] }), text: `releasing ${group ?? 'every group'}: ${reason}` });
         this.dispatch({ type: 'probe-release', now: this.now(), reason, ...(group === undefined ? {} : { group }) });
@@ -601,6 +620,7 @@ export class Daemon {
       restartNeeded.push('heartbeat-ts.ini [resources]/[arp]');
     }
     if (!same(next.options.http, this.config.options.http)) restartNeeded.push('heartbeat-ts.ini [http]');
+    if (!same(next.options.notify, this.config.options.notify)) restartNeeded.push('heartbeat-ts.ini [notify]');
     const applied = this.node.applyConfig(next);
     restartNeeded.push(...applied.needsRestart);
     const probesChanged = !same(next.probes, this.config.probes);
@@ -615,6 +635,7 @@ export class Daemon {
       `applied: ${applied.applied.length ? applied.applied.join(', ') : 'nothing changed in the heartbeat layer'}` +
       (restartNeeded.length ? `; needs a restart of heartbeat to take effect: ${restartNeeded.join(', ')}` : '');
     this.log.info(`Configuration re-read: ${summary}`);
+    this.notes.configReloaded(summary);
     return { ok: true, result: { summary, applied: applied.applied, needsRestart: restartNeeded } };
   }
 
@@ -654,6 +675,7 @@ export class Daemon {
     await this.control?.close();
     await this.http?.close();
     await this.node.stop();
+    await this.notes.close();
     this.runner.dispose();
   }
 

@@ -15,4 +15,4 @@ export type {
   FallRiseStep,
 } from './fall-rise.js';
 export { createProbeSupervisor } from './supervisor.js';
-export type { ProbeSupervisor, ProbeSupervisorOptions, GroupRunState, ProbeRunReport, ProbeStatus } from './supervisor.js';
+export type { ProbeSupervisor, ProbeSupervisorOptions, GroupRunState, ProbeFallRise, ProbeRunReport, ProbeStatus } from './supervisor.js';

@@ -47,6 +47,13 @@ export interface ProbeRunReport {
   readonly counted: boolean;
 }
 
+export interface ProbeFallRise {
+  readonly probe: string;
+  readonly group?: string;
+  readonly phase: FallRisePhase;
+  readonly reason: string;
+}
+
 export interface ProbeStatus {
   readonly name: string;
   readonly group?: string;
@@ -75,6 +82,8 @@ export interface ProbeSupervisorOptions {
   readonly onShutdown: (reason: string) => void;
   /** Every finished run, for status and metrics. */
   readonly onResult?: (report: ProbeRunReport) => void;
+  /** A probe fell (`fall` failures in a row) or rose (`rise` successes), before what it causes (notifications). */
+  readonly onFallRise?: (change: ProbeFallRise) => void;
   /** Probes running at once (default 4). */
   readonly maxConcurrent?: number;
   /** Largest body a probe reads (default 1 MiB). */
@@ -174,6 +183,10 @@ export function createProbeSupervisor(options: ProbeSupervisorOptions): ProbeSup
     const meta = p.config.group === undefined ? { probe: p.config.name } : { probe: p.config.name, group: p.config.group };
     for (const note of step.notes) log[note.level](note.message, meta);
     if (!step.effect) return;
+    if (options.onFallRise) {
+      const change: ProbeFallRise = { ...meta, phase: step.effect.type === 'act' ? 'down' : 'up', reason: step.effect.reason };
+      call('fall-rise', () => options.onFallRise!(change));
+    }
     if (step.effect.type === 'act') act(p, step.effect.reason);
     else recovered(p, step.effect.reason);
   };

@@ -191,6 +191,7 @@ describe('heartbeat --check report', () => {
         '  probes         web: GET http://127.0.0.1/ every 5 s, 3 failures -> standby of group IPaddr::10.0.0.100/24/eth0',
         '                 alive: runs "pidof nginx" every 2 s, 2 failures -> standby of group IPaddr::10.0.0.100/24/eth0',
         '  resources      timeouts start 120 s, stop 120 s, status 30 s; stop retried 10 x 1 s, then block',
+        '  notify         no notify.d scripts',
         "  failover       a crashed peer's groups start here at most 10.25 s after its last heartbeat",
         "                 (deadtime 10 s + up to 250 ms: liveness is checked at each peer's deadline, at least every 250 ms),",
         '                 plus the time the resources take to start (at most start_timeout 120 s each;',
@@ -201,6 +202,44 @@ describe('heartbeat --check report', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it('names the notification targets: notify.d (the default when present), FIFO, line file, rc.d hooks', () => {
+    const dir = makeConfigDir({
+      haresources: 'alpha 10.0.0.100\n',
+      'heartbeat-ts.ini': '[notify]\nfifo = /run/hb-events.fifo\nfile = /var/log/hb-events.log\ntimeout = 5\n',
+    });
+    fs.mkdirSync(path.join(dir, 'notify.d'));
+    fs.mkdirSync(path.join(dir, 'rc.d'));
+    const io = capture();
+    expect(runCheck(common(dir), io, loadClusterConfig)).toBe(0);
+    expect(io.out).toContain(
+      [
+        `  notify         scripts in ${dir}/notify.d, one at a time, in name order (timeout 5 s each)`,
+        '                 one line per event to the FIFO /run/hb-events.fifo',
+        '                 one line per event appended to /var/log/hb-events.log',
+        `                 Heartbeat's message hooks: ${dir}/rc.d/<message type> for types heartbeat-ts does not handle itself`,
+      ].join('\n'),
+    );
+  });
+
+  it('a [notify] dir that does not exist: the node would not start, exit 1', () => {
+    const dir = makeConfigDir({ haresources: 'alpha 10.0.0.100\n', 'heartbeat-ts.ini': '[notify]\ndir = /nonexistent/notify.d\n' });
+    const io = capture();
+    expect(runCheck(common(dir), io, loadClusterConfig)).toBe(1);
+    expect(io.out).toBe('');
+    expect(io.err).toContain(`${dir}/heartbeat-ts.ini: error: [notify] dir /nonexistent/notify.d does not exist`);
+    expect(io.err).toContain('would refuse to start');
+  });
+
+  it('a [notify] fifo path taken by a regular file, or a file in a missing directory: exit 1, each named', () => {
+    const dir = makeConfigDir({ haresources: 'alpha 10.0.0.100\n' });
+    fs.writeFileSync(path.join(dir, 'plain'), '');
+    fs.writeFileSync(path.join(dir, 'heartbeat-ts.ini'), `[notify]\nfifo = ${dir}/plain\nfile = ${dir}/missing/events.log\n`);
+    const io = capture();
+    expect(runCheck(common(dir), io, loadClusterConfig)).toBe(1);
+    expect(io.err).toContain(`${dir}/heartbeat-ts.ini: error: [notify] fifo ${dir}/plain exists and is not a FIFO: remove it or name another path\n`);
+    expect(io.err).toContain(`${dir}/heartbeat-ts.ini: error: [notify] file ${dir}/missing/events.log: its directory ${dir}/missing does not exist\n`);
   });
 
   it('an unusable configuration: every problem on stderr, no summary, exit 1', () => {

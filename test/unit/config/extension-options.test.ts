@@ -27,6 +27,7 @@ describe('heartbeat-ts.ini', () => {
       log: { format: 'text' },
       // off unless [http] listen is set (issue 14)
       http: { listen: null },
+      notify: { dir: null, fifo: null, file: null, timeout: 30_000 },
     });
   });
 
@@ -68,11 +69,12 @@ describe('heartbeat-ts.ini', () => {
       arp: { count: 3, interval: 1000, mode: 'request' },
       log: { format: 'json' },
       http: { listen: null },
+      notify: { dir: null, fifo: null, file: null, timeout: 30_000 },
     });
   });
 
   it.each([
-    ['[resource]\nstart_timeout = 5\n', 'error 1: unknown section [resource] (did you mean [resources]?); known sections: [resources], [arp], [log], [http]'],
+    ['[resource]\nstart_timeout = 5\n', 'error 1: unknown section [resource] (did you mean [resources]?); known sections: [resources], [arp], [log], [http], [notify]'],
     ['[resources]\nstart_timout = 5\n', 'error 2: unknown key "start_timout" in [resources] (did you mean "start_timeout"?); known keys: start_timeout, stop_timeout, status_timeout, stop_retries, stop_retry_interval, on_stop_failure, failed_start_standby_delay, startup_fallback_delay'],
     ['[resources]\nstart_timeout = 2 min\n', 'error 2: start_timeout: "2 min" is not a Heartbeat time: there is no minute unit; write seconds (120)'],
     ['[resources]\nstart_timeout = 2 hours\n', 'error 2: start_timeout: "2 hours" is not a time: write seconds (2, 1.5) or milliseconds (1500ms) or microseconds (500us)'],
@@ -121,6 +123,26 @@ describe('heartbeat-ts.ini', () => {
       const r = parse('[log]\nformat = text\n[http]\nlisten = 0.0.0.0:9644\n');
       expect(r.value.http.listen).toEqual({ host: '0.0.0.0', port: 9644 });
       expect(r.problems.map(show)).toEqual([expect.stringMatching(/^warning 4: http listen 0\.0\.0\.0:9644 is not a loopback address/)]);
+    });
+  });
+
+  describe('[notify]', () => {
+    it('reads dir, fifo, file and timeout', () => {
+      const r = parse('[notify]\ndir = /etc/ha.d/notify.d\nfifo = /run/hb.fifo\nfile = /var/log/hb-events\ntimeout = 5s\n');
+      expect(r.problems).toEqual([]);
+      expect(r.value.notify).toEqual({ dir: '/etc/ha.d/notify.d', fifo: '/run/hb.fifo', file: '/var/log/hb-events', timeout: 5000 });
+      expect(parse('[notify]\ndir = None\n').value.notify.dir).toBe('none');
+    });
+
+    it.each([
+      ['[notify]\ndir = notify.d\n', 'error 2: dir: "notify.d" is not an absolute path: write the full path of the notify.d directory (or none)'],
+      ['[notify]\nfifo = hb.fifo\n', 'error 2: fifo: "hb.fifo" is not an absolute path: write the full path of the FIFO'],
+      ['[notify]\nfile = none\n', 'error 2: file: "none" is not an absolute path: write the full path of the event file'],
+      ['[notify]\ntimeout = 0\n', 'error 2: timeout: "0" is too short: at least 1 ms'],
+      ['[notify]\nfifo =\n', 'error 2: fifo has no value'],
+      ['[notify]\ndirectory = /x\n', 'error 2: unknown key "directory" in [notify]; known keys: dir, fifo, file, timeout'],
+    ])('%j is refused with its line', (text, message) => {
+      expect(parse(text).problems.map(show)).toEqual([message]);
     });
   });
 });

@@ -94,6 +94,29 @@ describe('probe supervisor', () => {
     expect(h.lines.some((l) => /info: this node is eligible again for this node/.test(l))).toBe(true);
   });
 
+  it("onFallRise: each probe's fall and rise, once each, before the release / eligible they cause (notifications)", async () => {
+    const app = await server();
+    const order: string[] = [];
+    const h = harness([probe('site', app.url('/app')), probe('other', app.url('/app'))], {
+      onFallRise: (c) => order.push(`${c.phase} ${c.probe}`),
+      onRelease: () => order.push('release'),
+      onEligible: () => order.push('eligible'),
+    });
+    h.supervisor.start();
+    await waitForCondition('2 passing runs each', () => h.countedOf('site').length >= 2 && h.countedOf('other').length >= 2);
+    app.app.status = 500;
+    await waitForCondition('both fell', () => order.filter((o) => o.startsWith('down')).length === 2);
+    app.app.status = 200;
+    await waitForCondition('both rose and the node is eligible', () => order.includes('eligible'));
+    // Both probes fall (the node-wide release comes after the first fall, once), then both rise.
+    expect(order.filter((o) => o.startsWith('down')).sort()).toEqual(['down other', 'down site']);
+    expect(order.filter((o) => o.startsWith('up')).sort()).toEqual(['up other', 'up site']);
+    expect(order.indexOf('release')).toBe(1);
+    expect(order.at(-1)).toBe('eligible');
+    expect(order.lastIndexOf('up site') < order.indexOf('eligible') && order.lastIndexOf('up other') < order.indexOf('eligible')).toBe(true);
+    expect(order).toHaveLength(6);
+  });
+
   it('a group probe runs only while the group is held and stable, or while it keeps the node ineligible', async () => {
     const app = await server();
     const h = harness([probe('clock', app.url('/ok')), probe('web', app.url('/app'), { group: '10.0.0.100' })]);

@@ -24,7 +24,6 @@ import {
   isStable,
   nextDeadline,
   step,
-  toClusterMessage,
   type GroupStartResult,
   type GroupStopResult,
   type ManagerCommand,
@@ -33,6 +32,7 @@ import {
   type StandbyRequest,
 } from '../resources/index.js';
 import { loadAndResolveConfig } from './load-config.js';
+import { timelineEntryOf, toManagerEvent } from './membership-events.js';
 import { baseScriptEnvironment, messageScriptEnvironment, type DaemonPaths } from './script-environment.js';
 import { buildDaemonStatus, HEARTBEAT_TS_VERSION } from './status-view.js';
 
@@ -57,9 +57,6 @@ const LINGER_AFTER_SHUTDONE_MS = 1_000;
  * 10 s answer timer, so a request sent at the end still gets its outcome.
  */
 const ADMIN_SETTLE_WAIT_MS = 15_000;
-
-/** The peer states the manager follows; `dead` comes as its own event, anything else is ignored. */
-const PEER_STATUSES = ['init', 'up', 'active'] as const;
 
 /** Refusals that waiting cannot cure (and outcomes: a standby that was sent and then timed out or was cancelled). */
 function isPermanentRefusal(text: string): boolean {
@@ -164,53 +161,26 @@ export class Daemon {
 
   private wireHeartbeatEvents(): void {
     const node = this.node;
-    node.on('commUp', () => {
-      const snapshot = node.snapshot();
-      const activePeers = snapshot.nodes
-        .filter((n) => !n.isLocal && n.type === 'normal' && n.status === 'active')
-        .map((n) => n.name);
-      this.dispatch({ type: 'comm-up', now: this.now(), activePeers });
-    });
-    node.on('nodeStatus', (e) => {
-      if (e.isLocal || e.nodeType !== 'normal') return;
-      const status = PEER_STATUSES.find((st) => st === e.status);
-      if (status !== undefined) this.dispatch({ type: 'peer-status', now: this.now(), peer: e.node, status });
-    });
-    node.on('peerDead', (e) => {
-      this.journal.add({ kind: 'node-dead', node: e.node, text: `${e.nodeType === 'ping' ? 'ping node' : 'node'} ${e.node} is dead` });
-      if (e.nodeType !== 'normal') return;
-      this.dispatch({ type: 'peer-dead', now: this.now(), peer: e.node });
-    });
-    node.on('nodeStatus', (e) => {
-      if (e.isLocal || e.previous !== 'dead' || e.status === 'dead') return;
-      this.journal.add({ kind: 'node-up', node: e.node, text: `${e.nodeType === 'ping' ? 'ping node' : 'node'} ${e.node} is back (${e.status})` });
-    });
-    node.on('linkStatus', (e) => {
-      if (e.node === this.config.localNode) return;
-      this.journal.add({ kind: e.status === 'up' ? 'link-up' : 'link-dead', node: e.node, text: `link ${e.node}:${e.link} ${e.status}` });
-    });
-    node.on('peerRestarted', (e) => this.journal.add({ kind: 'peer-restart', node: e.node, text: `heartbeat restarted on ${e.node} (generation ${e.generation})` }));
-    node.on('peerReturnedAfterPartition', (e) =>
-      this.journal.add({ kind: 'partition', node: e.node, text: `${e.node} returns after a partition: both nodes may have held the same groups` }),
-    );
-    node.on('peerRestarted', (e) => this.dispatch({ type: 'peer-restarted', now: this.now(), peer: e.node }));
-    node.on('peerReturnedAfterPartition', (e) => this.dispatch({ type: 'peer-returned', now: this.now(), peer: e.node }));
-    node.on('message', (e) => {
-      if (e.fromSelf) return;
-      const parsed = toClusterMessage(e.message);
-      if (!parsed.ok) {
-        this.log.debug(`cluster message from ${e.from} not usable by the resource manager: ${parsed.error}`);
+    const activePeers = (): string[] =>
+      node.snapshot().nodes.filter((n) => !n.isLocal && n.type === 'normal' && n.status === 'active').map((n) => n.name);
+    node.subscribe((e) => {
+      const entry = timelineEntryOf(e, this.config.localNode);
+      if (entry !== undefined) this.journal.add(entry);
+      if (e.kind === 'localHeartbeatLost') {
+        this.log.crit('No local heartbeat: this process stalled longer than its dead time; the peer may have taken over');
+      }
+      const mapped = toManagerEvent(e, { now: this.now(), activePeers });
+      if (mapped === undefined) return;
+      if ('unusable' in mapped) {
+        this.log.debug(mapped.unusable);
         return;
       }
-      this.triggerMessage = e.message;
+      this.triggerMessage = mapped.trigger;
       try {
-        this.dispatch({ type: 'message', now: this.now(), message: parsed.message });
+        this.dispatch(mapped.event);
       } finally {
         this.triggerMessage = undefined;
       }
-    });
-    node.on('localHeartbeatLost', () => {
-      this.log.crit('No local heartbeat: this process stalled longer than its dead time; the peer may have taken over');
     });
   }
 

@@ -1,4 +1,5 @@
 export { HeartbeatNode, MAX_TICK_INTERVAL, type HeartbeatNodeOptions } from './heartbeat-node.js';
+export { toHeartbeatEvent } from './events.js';
 export { lagThresholds, type LagThresholds } from './loop-lag.js';
 export { PingMonitor, type PingTarget } from './ping-monitor.js';
 export { RateLimiter } from './rate-limit.js';
@@ -7,6 +8,9 @@ export type {
   BadPacketEvent,
   HeartbeatCounters,
   ClusterMessageEvent,
+  HeartbeatEvent,
+  HeartbeatEventKind,
+  HeartbeatEventOf,
   HeartbeatNodeEvents,
   HeartbeatSnapshot,
   LinkSnapshot,

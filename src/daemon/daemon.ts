@@ -9,7 +9,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { formatProblem, type ClusterConfig, type ConfigProblem } from '../config/index.js';
+import { diffConfig, formatProblem, type ClusterConfig, type ConfigProblem } from '../config/index.js';
 import { ADMIN_ANSWER_LIMIT_MS, startControlServer, type ControlRequest, type ControlResponse, type ControlServer } from '../control/index.js';
 import type { DaemonStatus } from '../control/index.js';
 import { HeartbeatNode, messageOf, type HbMessage } from '../heartbeat/index.js';
@@ -563,19 +563,12 @@ export class Daemon {
       const errors = problems.filter((p) => p.severity === 'error').map((p) => formatProblem(p).split('\n')[0]);
       return { ok: false, error: `configuration errors, nothing changed:\n${errors.join('\n')}` };
     }
-    const restartNeeded: string[] = [];
-    const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
-    if (!same(next.haResources.groups, this.config.haResources.groups)) restartNeeded.push('haresources');
-    if (next.haCf.autoFailback !== this.config.haCf.autoFailback) restartNeeded.push('auto_failback');
-    if (!same(next.options.resources, this.config.options.resources) || !same(next.options.arp, this.config.options.arp)) {
-      restartNeeded.push('heartbeat-ts.ini [resources]/[arp]');
-    }
-    if (!same(next.options.http, this.config.options.http)) restartNeeded.push('heartbeat-ts.ini [http]');
+    const diff = diffConfig(this.config, next);
+    const restartNeeded: string[] = [...diff.daemonNeedsRestart];
     const applied = this.node.applyConfig(next);
     restartNeeded.push(...applied.needsRestart);
-    const probesChanged = !same(next.probes, this.config.probes);
     if (restartNeeded.length === 0) this.config = next;
-    if (probesChanged && restartNeeded.length === 0) {
+    if (diff.probesChanged && restartNeeded.length === 0) {
       await this.probes?.stop();
       this.probes = undefined;
       this.log.warn('probes.ini changed: probes restarted (their fall/rise counts and ineligibility start afresh)');

@@ -9,7 +9,7 @@
 // listeners run after the datagrams are out, and agents or probes live in
 // other parts of the daemon that cannot hold this timer.
 import { performance } from 'node:perf_hooks';
-import type { AuthKeysConfig, ClusterConfig } from '../../config/index.js';
+import { diffConfig, type AuthKeysConfig, type ClusterConfig } from '../../config/index.js';
 import type { Logger } from '../../log/index.js';
 import { openMedia, type DatagramSource, type OpenedMedia } from '../media/index.js';
 import { Membership, type MembershipAction, type MembershipConfig, type MembershipEvent } from '../membership/index.js';
@@ -298,26 +298,14 @@ export class HeartbeatNode {
    * hbgenmethod and uuidfrom need a restart, as they do for Heartbeat.
    */
   applyConfig(next: ClusterConfig): ApplyConfigResult {
-    const applied: string[] = [];
-    const needsRestart: string[] = [];
+    const diff = diffConfig(this.config, next);
+    const applied = diff.heartbeatApplied;
+    const needsRestart = diff.heartbeatNeedsRestart;
     const a = this.config.haCf;
     const b = next.haCf;
-    const same = (x: unknown, y: unknown): boolean => JSON.stringify(x) === JSON.stringify(y);
-    if (next.localNode !== this.config.localNode) needsRestart.push('node name');
-    if (!same(a.nodes, b.nodes)) needsRestart.push('node');
-    if (!same(a.media, b.media)) needsRestart.push('media (bcast/ucast/mcast/udpport)');
-    if (!same(a.pingNodes, b.pingNodes)) needsRestart.push('ping/ping_group');
-    if (a.hbgenmethod !== b.hbgenmethod) needsRestart.push('hbgenmethod');
-    if (a.uuidfrom !== b.uuidfrom) needsRestart.push('uuidfrom');
-    if (!same([...this.keys.keys.entries(), this.keys.active], [...next.authKeys.keys.entries(), next.authKeys.active])) {
-      applied.push('authkeys');
-    }
     this.keys = next.authKeys;
-    const timerNames = ['keepalive', 'deadtime', 'warntime', 'initdead', 'deadping', 'maxRexmitDelay', 'hopfudge'] as const;
-    const changedTimers = timerNames.filter((k) => a[k] !== b[k]);
-    if (changedTimers.length > 0) {
-      applied.push(...changedTimers);
-      const timers = Object.fromEntries(changedTimers.map((k) => [k, b[k]]));
+    if (diff.changedTimers.length > 0) {
+      const timers = Object.fromEntries(diff.changedTimers.map((k) => [k, b[k]]));
       this.machine?.handle({ type: 'timers', timers });
       this.lagLimits = lagThresholds(b);
       if (a.keepalive !== b.keepalive && this.state === 'running') {
@@ -325,10 +313,6 @@ export class HeartbeatNode {
         this.armKeepalive();
       }
     }
-    if (a.msgfmt !== b.msgfmt || a.traditionalCompression !== b.traditionalCompression || a.compressionThreshold !== b.compressionThreshold) {
-      applied.push('msgfmt/compression');
-    }
-    if (a.logBadpack !== b.logBadpack) applied.push('log_badpack');
     this.encodeOpts = encodeOptions(next);
     // Keep what cannot change live as it was, so a later applyConfig compares against what runs.
     this.config = {

@@ -15,6 +15,7 @@ import { openMedia, type DatagramSource, type OpenedMedia } from '../media/index
 import { Membership, type MembershipAction, type MembershipConfig, type MembershipEvent } from '../membership/index.js';
 import { loadOrCreateUuid, nextGeneration, uuidFromNodeName } from '../state/index.js';
 import { decodePacket, encodePacket, getString, withString, type EncodeOptions, type HbMessage } from '../wire/index.js';
+import { Lifecycle, type LifecycleTable } from './lifecycle.js';
 import { LoadAverageCache } from './load-average.js';
 import { lagThresholds, TimerLateness, type LagFigures, type LagThresholds } from './loop-lag.js';
 import { PingMonitor, type PingTarget } from './ping-monitor.js';
@@ -34,6 +35,19 @@ export const IDLE_TICK_INTERVAL = 1000;
 const MIN_TICK_INTERVAL = 5;
 const BAD_PACKET_LOG_INTERVAL = 10_000;
 const LAG_LOG_INTERVAL = 10_000;
+
+/**
+ * HeartbeatNode's lifecycle: `starting` while the media open and the
+ * identity loads (a failure there, or stop(), ends in `stopped` with nothing
+ * left open); timers, sockets and events only in `running`.
+ */
+type NodePhase = 'new' | 'starting' | 'running' | 'stopped';
+const NODE_LIFECYCLE: LifecycleTable<NodePhase> = {
+  new: ['starting', 'stopped'],
+  starting: ['running', 'stopped'],
+  running: ['stopped'],
+  stopped: [],
+};
 
 export interface HeartbeatNodeOptions {
   readonly config: ClusterConfig;
@@ -100,7 +114,7 @@ export class HeartbeatNode {
   private tickTimer?: NodeJS.Timeout;
   private tickAt = Infinity;
   private tickPending = false;
-  private state: 'new' | 'starting' | 'running' | 'stopped' = 'new';
+  private readonly lifecycle = new Lifecycle<NodePhase>('HeartbeatNode', NODE_LIFECYCLE, 'new');
   private generation = 0;
   private uuid: Uint8Array = new Uint8Array(16);
   private startedAt = 0;
@@ -154,8 +168,8 @@ export class HeartbeatNode {
    * ha.cf line — or when the state directory cannot be used.
    */
   async start(): Promise<void> {
-    if (this.state !== 'new') throw new Error(`HeartbeatNode.start(): already ${this.state}`);
-    this.state = 'starting';
+    if (!this.lifecycle.is('new')) throw new Error(`HeartbeatNode.start(): already ${this.lifecycle.phase}`);
+    this.lifecycle.moveTo('starting');
     const h = this.config.haCf;
     try {
       this.media = await openMedia(h.media, {
@@ -170,10 +184,12 @@ export class HeartbeatNode {
         onSocketError: (where, err) => this.log.error(`${where}: ${err.message}`),
       });
       await this.loadIdentity();
+      // stop() while the media were opening: nothing may start after it.
+      if (this.lifecycle.is('stopped')) throw new Error('HeartbeatNode.start(): stopped while starting');
     } catch (err) {
       await this.media?.close();
       this.media = undefined;
-      this.state = 'stopped';
+      if (!this.lifecycle.is('stopped')) this.lifecycle.moveTo('stopped');
       throw err;
     }
     this.machine = new Membership(membershipConfig(this.config, this.generation, this.uuid));
@@ -185,7 +201,7 @@ export class HeartbeatNode {
     }
     this.tally.linkNames = this.media!.views().map((m) => m.link);
     this.startedAt = Date.now();
-    this.state = 'running';
+    this.lifecycle.moveTo('running');
     for (const m of this.media!.views()) this.log.info(`${m.description} (listening on ${m.listen})`);
     this.feed({ type: 'start', ...this.clock() });
     this.nextKeepaliveAt = performance.now() + h.keepalive;
@@ -212,25 +228,25 @@ export class HeartbeatNode {
 
   /** Broadcast a cluster message (stamped, kept for retransmission). `dest` addresses one node. */
   send(message: HbMessage, opts: { dest?: string } = {}): void {
-    if (this.state !== 'running') throw new Error('HeartbeatNode.send(): not running');
+    if (!this.lifecycle.is('running')) throw new Error('HeartbeatNode.send(): not running');
     const msg = opts.dest === undefined ? message : withString(message, 'dest', opts.dest);
     this.feed({ type: 'send', message: msg, ...this.clock() });
   }
 
   /** Advertise deadtime + extraMs as our dt (e.g. 30000 while restarting, spec §8.1); 0 restores it. */
   advertiseDeadtime(extraMs: number): void {
-    if (this.state !== 'running') return;
+    if (!this.lifecycle.is('running')) return;
     this.feed({ type: 'advertiseDeadtime', extra: extraMs, ...this.clock() });
   }
 
   /** Change the status we report in `st` (it becomes active by itself at comm up). */
   setLocalStatus(status: string): void {
-    if (this.state !== 'running') return;
+    if (!this.lifecycle.is('running')) return;
     this.feed({ type: 'setLocalStatus', status, ...this.clock() });
   }
 
   get running(): boolean {
-    return this.state === 'running';
+    return this.lifecycle.is('running');
   }
 
   /** How late our keepalive timer fired (the event-loop delay our peers see), ms. */
@@ -308,7 +324,7 @@ export class HeartbeatNode {
       const timers = Object.fromEntries(diff.changedTimers.map((k) => [k, b[k]]));
       this.machine?.handle({ type: 'timers', timers });
       this.lagLimits = lagThresholds(b);
-      if (a.keepalive !== b.keepalive && this.state === 'running') {
+      if (a.keepalive !== b.keepalive && this.lifecycle.is('running')) {
         this.nextKeepaliveAt = performance.now() + b.keepalive;
         this.armKeepalive();
       }
@@ -327,8 +343,8 @@ export class HeartbeatNode {
 
   /** Close the sockets, stop the timers and the ping children. Idempotent. */
   async stop(): Promise<void> {
-    if (this.state === 'stopped') return;
-    this.state = 'stopped';
+    if (this.lifecycle.is('stopped')) return;
+    this.lifecycle.moveTo('stopped');
     if (this.keepaliveTimer) clearTimeout(this.keepaliveTimer);
     if (this.tickTimer) clearTimeout(this.tickTimer);
     this.keepaliveTimer = undefined;
@@ -351,7 +367,7 @@ export class HeartbeatNode {
   }
 
   private onKeepalive(): void {
-    if (this.state !== 'running') return;
+    if (!this.lifecycle.is('running')) return;
     const keepalive = this.config.haCf.keepalive;
     const now = performance.now();
     const late = now - this.nextKeepaliveAt;
@@ -390,7 +406,7 @@ export class HeartbeatNode {
    * simply had not read yet.
    */
   private scheduleTick(): void {
-    if (this.state !== 'running' || !this.machine) return;
+    if (!this.lifecycle.is('running') || !this.machine) return;
     const now = performance.now();
     const deadline = this.machine.nextDeadline();
     const maxInterval = this.machine.deadlinesCoverTicks ? IDLE_TICK_INTERVAL : MAX_TICK_INTERVAL;
@@ -405,7 +421,7 @@ export class HeartbeatNode {
       this.tickPending = true;
       setImmediate(() => {
         this.tickPending = false;
-        if (this.state !== 'running') return;
+        if (!this.lifecycle.is('running')) return;
         this.feed({ type: 'tick', ...this.clock() });
         if (!this.tickTimer) this.scheduleTick();
       });
@@ -415,7 +431,7 @@ export class HeartbeatNode {
   // ---------------------------------------------------------------- receive
 
   private onDatagram(bytes: Buffer, link: string, source: DatagramSource): void {
-    if (this.state !== 'running') return;
+    if (!this.lifecycle.is('running')) return;
     let decoded;
     try {
       decoded = decodePacket(bytes, this.keys);

@@ -22,6 +22,8 @@ export type {
   ManagerCommand,
   StepResult,
   StandbyRequest,
+  AdminAnswer,
+  AdminRefusalCode,
   ResourceStateName,
   StandbyPhase,
   GroupRunState,

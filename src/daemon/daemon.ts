@@ -2,10 +2,12 @@
 // cluster messages), the resource manager (a pure reducer) and the group
 // runner (agents), the control socket, application probes and signals.
 //
-// Everything the manager decides goes through one queue: events are reduced
-// one at a time, and the commands of each step are carried out in order.
-// Group operations run asynchronously and come back as events; nothing here
-// blocks the heartbeat layer's timers.
+// Everything the manager decides goes through the manager loop
+// (manager-loop.ts): events are reduced one at a time, and the commands of
+// each step come back here (execute) in order. Heartbeat events become
+// manager events in membership-events.ts. Group operations run
+// asynchronously and come back as events; nothing here blocks the heartbeat
+// layer's timers.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';

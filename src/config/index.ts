@@ -24,4 +24,6 @@ export { formatProblem, hasErrors, countBySeverity } from './problems.js';
 export { parseTime, parseBoolean, formatMillis, isIPv4 } from './values.js';
 export type { Parsed } from './values.js';
 export { deepFreeze } from './freeze.js';
+export { diffConfig, LIVE_TIMERS } from './diff.js';
+export type { ConfigDiff, LiveTimer } from './diff.js';
 export { nodeCron } from './node-cron.js';

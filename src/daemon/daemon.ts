@@ -2,17 +2,19 @@
 // cluster messages), the resource manager (a pure reducer) and the group
 // runner (agents), the control socket, application probes and signals.
 //
-// Everything the manager decides goes through one queue: events are reduced
-// one at a time, and the commands of each step are carried out in order.
-// Group operations run asynchronously and come back as events; nothing here
-// blocks the heartbeat layer's timers.
+// Everything the manager decides goes through the manager loop
+// (manager-loop.ts): events are reduced one at a time, and the commands of
+// each step come back here (execute) in order. Heartbeat events become
+// manager events in membership-events.ts. Group operations run
+// asynchronously and come back as events; nothing here blocks the heartbeat
+// layer's timers.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { formatProblem, type ClusterConfig, type ConfigProblem } from '../config/index.js';
+import { diffConfig, formatProblem, type ClusterConfig, type ConfigProblem } from '../config/index.js';
 import { ADMIN_ANSWER_LIMIT_MS, startControlServer, type ControlRequest, type ControlResponse, type ControlServer } from '../control/index.js';
 import type { DaemonStatus } from '../control/index.js';
-import { HeartbeatNode, messageOf, type HbMessage } from '../heartbeat/index.js';
+import { HeartbeatNode, Lifecycle, messageOf, type HbMessage, type LifecycleTable } from '../heartbeat/index.js';
 import type { Logger } from '../log/index.js';
 import { createProbeSupervisor, describeOutcome, type ProbeRunReport, type ProbeSupervisor } from '../monitor/index.js';
 import { DaemonNotifications, resolveTargets } from '../notify/index.js';
@@ -22,18 +24,14 @@ import {
   createManager,
   GroupRunner,
   groupViews,
-  isStable,
-  nextDeadline,
-  step,
-  toClusterMessage,
   type GroupStartResult,
   type GroupStopResult,
-  type ManagerCommand,
-  type ManagerEvent,
   type ManagerState,
   type StandbyRequest,
 } from '../resources/index.js';
 import { loadAndResolveConfig } from './load-config.js';
+import { currentActivity, ManagerLoop, type ExecutedCommand } from './manager-loop.js';
+import { timelineEntryOf, toManagerEvent } from './membership-events.js';
 import { baseScriptEnvironment, messageScriptEnvironment, type DaemonPaths } from './script-environment.js';
 import { buildDaemonStatus, HEARTBEAT_TS_VERSION } from './status-view.js';
 
@@ -58,14 +56,23 @@ const LINGER_AFTER_SHUTDONE_MS = 1_000;
  * 10 s answer timer, so a request sent at the end still gets its outcome.
  */
 const ADMIN_SETTLE_WAIT_MS = 15_000;
+/** How often a refused admin request looks whether the cluster settled. */
+const ADMIN_RETRY_EVERY_MS = 250;
 
-/** The peer states the manager follows; `dead` comes as its own event, anything else is ignored. */
-const PEER_STATUSES = ['init', 'up', 'active'] as const;
-
-/** Refusals that waiting cannot cure (and outcomes: a standby that was sent and then timed out or was cancelled). */
-function isPermanentRefusal(text: string): boolean {
-  return /nice_failback|shutdown|No reply to standby request|Standby request cancelled/i.test(text);
-}
+/**
+ * The daemon's lifecycle. `lingering`: everything released and `shutdone`
+ * sent; it heartbeats LINGER_AFTER_SHUTDONE_MS more, then stops. A start
+ * that fails goes straight to `stopped` (close()).
+ */
+type DaemonPhase = 'created' | 'starting' | 'running' | 'stopping' | 'lingering' | 'stopped';
+const DAEMON_LIFECYCLE: LifecycleTable<DaemonPhase> = {
+  created: ['starting', 'stopping', 'stopped'],
+  starting: ['running', 'stopping', 'stopped'],
+  running: ['stopping', 'stopped'],
+  stopping: ['lingering', 'stopped'],
+  lingering: ['stopped'],
+  stopped: [],
+};
 
 export class Daemon {
   private config: ClusterConfig;
@@ -74,23 +81,11 @@ export class Daemon {
   private readonly rscLog: Logger;
   private readonly node: HeartbeatNode;
   private readonly runner: GroupRunner;
-  private state: ManagerState;
+  private readonly loop: ManagerLoop;
   private probes: ProbeSupervisor | undefined;
   private control: ControlServer | undefined;
-  private readonly queue: ManagerEvent[] = [];
-  private draining = false;
-  private tickTimer: NodeJS.Timeout | undefined;
-  private tickAt: number | undefined;
-  /** hb_standby / hb_takeover requests waiting for the manager's admin-result, by id. */
-  /** Bumped whenever the manager's state changes (a refused request is asked again only after a change). */
-  private stateVersion = 0;
-  private readonly adminWaiters = new Map<number, (answer: { accepted: boolean; text: string }) => void>();
-  private adminSeq = 0;
-  /** The cluster message being reduced: scripts it causes get its fields as HA_* (spec §9.8). */
-  private triggerMessage: HbMessage | undefined;
   private readonly startedAt = Date.now();
-  private stopping = false;
-  private finished = false;
+  private readonly lifecycle = new Lifecycle<DaemonPhase>('daemon', DAEMON_LIFECYCLE, 'created');
   private resolveExit!: (code: number) => void;
   /** Resolves with the exit code once the daemon has stopped. */
   readonly exited: Promise<number> = new Promise((resolve) => (this.resolveExit = resolve));
@@ -121,13 +116,24 @@ export class Daemon {
       env: baseScriptEnvironment(config, this.paths),
       scratchDir: join(this.paths.runDir, 'rsctmp'),
     });
-    this.state = createManager({
+    const manager = createManager({
       localNode: config.localNode,
       nodes: config.haCf.nodes,
       groups: config.haResources.groups,
       autoFailback: config.haCf.autoFailback,
       failedStartStandbyDelay: config.options.resources.failedStartStandbyDelay,
       timers: { rqstDelay: config.options.resources.startupFallbackDelay },
+    });
+    this.loop = new ManagerLoop(manager, {
+      now: () => this.now(),
+      execute: (command, state, trigger) => this.execute(command, state, trigger),
+      afterStep: (state) => {
+        const move = this.moves.settle(currentActivity(state), this.now());
+        if (move) this.recordMove(move);
+      },
+      afterDrain: () => this.publishGroupStates(),
+      stopping: () => this.stopping,
+      log: this.log,
     });
     const homes = new Map(config.haResources.groups.map((g) => [g.key, g.node]));
     this.moves = new MoveTracker(config.localNode, (key) => homes.get(key));
@@ -147,7 +153,12 @@ export class Daemon {
     return Math.round(performance.now());
   }
 
+  private get stopping(): boolean {
+    return this.lifecycle.isOneOf('stopping', 'lingering', 'stopped');
+  }
+
   async start(): Promise<void> {
+    this.lifecycle.moveTo('starting');
     const cfg = this.config;
     await mkdir(this.paths.stateDir, { recursive: true, mode: 0o755 });
     await mkdir(join(this.paths.runDir, 'rsctmp'), { recursive: true, mode: 0o755 });
@@ -160,17 +171,18 @@ export class Daemon {
     await this.notes.start();
     this.journal.add({ kind: 'daemon-start', text: `heartbeat-ts started on ${cfg.localNode} (pid ${process.pid})`, node: cfg.localNode });
     this.wireHeartbeatEvents();
-    this.dispatch({ type: 'start', now: this.now() });
+    this.loop.enqueue({ type: 'start', now: this.now() });
 
     // Heartbeat checks for resources already running before it negotiates:
     // the manager adopts or releases them once it knows what the peer holds.
     const { running, partial } = await this.startupProbe();
-    this.dispatch({ type: 'startup-probe', now: this.now(), running, partial });
+    this.loop.enqueue({ type: 'startup-probe', now: this.now(), running, partial });
 
     await this.node.start();
     this.control = await startControlServer(this.paths.runDir, (request) => this.handleControl(request));
     this.startProbes();
     this.installSignalHandlers();
+    if (this.lifecycle.is('starting')) this.lifecycle.moveTo('running');
     this.log.info(`heartbeat-ts running on node ${cfg.localNode} (pid ${process.pid})`);
   }
 
@@ -179,53 +191,21 @@ export class Daemon {
   private wireHeartbeatEvents(): void {
     const node = this.node;
     this.notes.watch(node);
-    node.on('commUp', () => {
-      const snapshot = node.snapshot();
-      const activePeers = snapshot.nodes
-        .filter((n) => !n.isLocal && n.type === 'normal' && n.status === 'active')
-        .map((n) => n.name);
-      this.dispatch({ type: 'comm-up', now: this.now(), activePeers });
-    });
-    node.on('nodeStatus', (e) => {
-      if (e.isLocal || e.nodeType !== 'normal') return;
-      const status = PEER_STATUSES.find((st) => st === e.status);
-      if (status !== undefined) this.dispatch({ type: 'peer-status', now: this.now(), peer: e.node, status });
-    });
-    node.on('peerDead', (e) => {
-      this.journal.add({ kind: 'node-dead', node: e.node, text: `${e.nodeType === 'ping' ? 'ping node' : 'node'} ${e.node} is dead` });
-      if (e.nodeType !== 'normal') return;
-      this.dispatch({ type: 'peer-dead', now: this.now(), peer: e.node });
-    });
-    node.on('nodeStatus', (e) => {
-      if (e.isLocal || e.previous !== 'dead' || e.status === 'dead') return;
-      this.journal.add({ kind: 'node-up', node: e.node, text: `${e.nodeType === 'ping' ? 'ping node' : 'node'} ${e.node} is back (${e.status})` });
-    });
-    node.on('linkStatus', (e) => {
-      if (e.node === this.config.localNode) return;
-      this.journal.add({ kind: e.status === 'up' ? 'link-up' : 'link-dead', node: e.node, text: `link ${e.node}:${e.link} ${e.status}` });
-    });
-    node.on('peerRestarted', (e) => this.journal.add({ kind: 'peer-restart', node: e.node, text: `heartbeat restarted on ${e.node} (generation ${e.generation})` }));
-    node.on('peerReturnedAfterPartition', (e) =>
-      this.journal.add({ kind: 'partition', node: e.node, text: `${e.node} returns after a partition: both nodes may have held the same groups` }),
-    );
-    node.on('peerRestarted', (e) => this.dispatch({ type: 'peer-restarted', now: this.now(), peer: e.node }));
-    node.on('peerReturnedAfterPartition', (e) => this.dispatch({ type: 'peer-returned', now: this.now(), peer: e.node }));
-    node.on('message', (e) => {
-      if (e.fromSelf) return;
-      const parsed = toClusterMessage(e.message);
-      if (!parsed.ok) {
-        this.log.debug(`cluster message from ${e.from} not usable by the resource manager: ${parsed.error}`);
+    const activePeers = (): string[] =>
+      node.snapshot().nodes.filter((n) => !n.isLocal && n.type === 'normal' && n.status === 'active').map((n) => n.name);
+    node.subscribe((e) => {
+      const entry = timelineEntryOf(e, this.config.localNode);
+      if (entry !== undefined) this.journal.add(entry);
+      if (e.kind === 'localHeartbeatLost') {
+        this.log.crit('No local heartbeat: this process stalled longer than its dead time; the peer may have taken over');
+      }
+      const mapped = toManagerEvent(e, { now: this.now(), activePeers });
+      if (mapped === undefined) return;
+      if ('unusable' in mapped) {
+        this.log.debug(mapped.unusable);
         return;
       }
-      this.triggerMessage = e.message;
-      try {
-        this.dispatch({ type: 'message', now: this.now(), message: parsed.message });
-      } finally {
-        this.triggerMessage = undefined;
-      }
-    });
-    node.on('localHeartbeatLost', () => {
-      this.log.crit('No local heartbeat: this process stalled longer than its dead time; the peer may have taken over');
+      this.loop.enqueue(mapped.event, mapped.trigger);
     });
   }
 
@@ -261,51 +241,8 @@ export class Daemon {
 
   // ──────────────────────────── the manager loop ────────────────────────────
 
-  private dispatch(event: ManagerEvent): void {
-    this.queue.push(event);
-    if (this.draining) return;
-    this.draining = true;
-    try {
-      for (let e = this.queue.shift(); e !== undefined; e = this.queue.shift()) {
-        let result;
-        try {
-          result = step(this.state, e);
-        } catch (err) {
-          this.log.crit(`resource manager failed on event ${e.type}: ${(err as Error).stack ?? String(err)}`);
-          continue;
-        }
-        if (result.state !== this.state) this.stateVersion++;
-        this.state = result.state;
-        for (const command of result.commands) this.execute(command);
-        const move = this.moves.settle(this.state.currentActivity?.activity, this.now());
-        if (move) this.recordMove(move);
-      }
-    } finally {
-      this.draining = false;
-    }
-    this.scheduleTick();
-    this.publishGroupStates();
-  }
-
-  private scheduleTick(): void {
-    const due = nextDeadline(this.state);
-    if (due === undefined || this.finished) {
-      if (this.tickTimer) clearTimeout(this.tickTimer);
-      this.tickTimer = undefined;
-      this.tickAt = undefined;
-      return;
-    }
-    if (this.tickTimer && this.tickAt === due) return;
-    if (this.tickTimer) clearTimeout(this.tickTimer);
-    this.tickAt = due;
-    this.tickTimer = setTimeout(() => {
-      this.tickTimer = undefined;
-      this.tickAt = undefined;
-      this.dispatch({ type: 'tick', now: this.now() });
-    }, Math.max(0, due - this.now()));
-  }
-
-  private execute(command: ManagerCommand): void {
+  /** One manager command (the loop answers admin requests itself). */
+  private execute(command: ExecutedCommand, state: ManagerState, trigger: HbMessage | undefined): void {
     switch (command.kind) {
       case 'send':
         this.send(command.fields, command.dest);
@@ -314,14 +251,14 @@ export class Daemon {
         this.rscLog[command.level](command.text);
         return;
       case 'start-group':
-        this.moves.operationStarted(this.state.currentActivity?.activity, this.now());
-        this.notes.operationStarted('start', command.key, this.state.currentActivity?.activity);
-        void this.startGroup(command.key);
+        this.moves.operationStarted(currentActivity(state), this.now());
+        this.notes.operationStarted('start', command.key, currentActivity(state));
+        void this.startGroup(command.key, trigger);
         return;
       case 'stop-group':
-        this.moves.operationStarted(this.state.currentActivity?.activity, this.now());
-        this.notes.operationStarted('stop', command.key, this.state.currentActivity?.activity);
-        void this.stopGroup(command.key);
+        this.moves.operationStarted(currentActivity(state), this.now());
+        this.notes.operationStarted('stop', command.key, currentActivity(state));
+        void this.stopGroup(command.key, trigger);
         return;
       case 'reannounce-group':
         void this.reannounceGroup(command.key, command.reason);
@@ -338,16 +275,6 @@ export class Daemon {
             'Stop them by hand, then run heartbeat -k again',
         );
         return;
-      case 'admin-result': {
-        const waiter = command.id === undefined ? undefined : this.adminWaiters.get(command.id);
-        if (waiter === undefined) {
-          this.log.debug(`admin-result for no waiting request: ${command.text}`);
-          return;
-        }
-        this.adminWaiters.delete(command.id!);
-        waiter({ accepted: command.accepted, text: command.text });
-        return;
-      }
     }
   }
 
@@ -364,53 +291,53 @@ export class Daemon {
   }
 
   /** Per-operation script environment: the triggering message's fields and this node's status. */
-  private operationEnv(): Record<string, string> {
-    return messageScriptEnvironment(this.triggerMessage, this.node.running ? this.node.snapshot().status : 'init', this.config.haCf.autoFailback);
+  private operationEnv(trigger: HbMessage | undefined): Record<string, string> {
+    return messageScriptEnvironment(trigger, this.node.running ? this.node.snapshot().status : 'init', this.config.haCf.autoFailback);
   }
 
-  private async startGroup(key: string): Promise<void> {
+  private async startGroup(key: string, trigger: HbMessage | undefined): Promise<void> {
     let result: GroupStartResult;
     try {
-      result = await this.runner.start(key, { env: this.operationEnv() });
+      result = await this.runner.start(key, { env: this.operationEnv(trigger) });
     } catch (err) {
       this.recordGroupOperation({ key, op: 'start', ok: false, durationMs: 0 });
       this.rscLog.error(`Resource group ${key}: start could not run: ${(err as Error).message}`);
-      this.dispatch({ type: 'group-result', now: this.now(), key, op: 'start', ok: false, resource: key, reason: (err as Error).message });
+      this.loop.enqueue({ type: 'group-result', now: this.now(), key, op: 'start', ok: false, resource: key, reason: (err as Error).message });
       return;
     }
     this.recordGroupOperation({ key, op: 'start', ok: result.outcome === 'started', durationMs: result.durationMs });
     if (result.outcome === 'started') {
       this.rscLog.info(`Resource group ${key}: started in ${Math.round(result.durationMs)} ms`);
-      this.dispatch({ type: 'group-result', now: this.now(), key, op: 'start', ok: true });
+      this.loop.enqueue({ type: 'group-result', now: this.now(), key, op: 'start', ok: true });
       return;
     }
     this.rscLog.error(
       `Resource group ${key}: start FAILED in ${Math.round(result.durationMs)} ms: ${result.resource}: ${result.reason}; the group was stopped again`,
     );
-    this.dispatch({ type: 'group-result', now: this.now(), key, op: 'start', ok: false, resource: result.resource, reason: result.reason });
+    this.loop.enqueue({ type: 'group-result', now: this.now(), key, op: 'start', ok: false, resource: result.resource, reason: result.reason });
     if (result.rollback.outcome === 'stopFailed') {
       void this.applyStopFailure(key, result.rollback.resource, result.rollback.reason);
     }
   }
 
-  private async stopGroup(key: string): Promise<void> {
+  private async stopGroup(key: string, trigger: HbMessage | undefined): Promise<void> {
     let result: GroupStopResult;
     try {
-      result = await this.runner.stop(key, { env: this.operationEnv() });
+      result = await this.runner.stop(key, { env: this.operationEnv(trigger) });
     } catch (err) {
       this.recordGroupOperation({ key, op: 'stop', ok: false, durationMs: 0 });
       this.rscLog.error(`Resource group ${key}: stop could not run: ${(err as Error).message}`);
-      this.dispatch({ type: 'group-result', now: this.now(), key, op: 'stop', ok: false, resource: key, reason: (err as Error).message });
+      this.loop.enqueue({ type: 'group-result', now: this.now(), key, op: 'stop', ok: false, resource: key, reason: (err as Error).message });
       return;
     }
     this.recordGroupOperation({ key, op: 'stop', ok: result.outcome === 'stopped', durationMs: result.durationMs });
     if (result.outcome === 'stopped') {
       this.rscLog.info(`Resource group ${key}: stopped in ${Math.round(result.durationMs)} ms`);
-      this.dispatch({ type: 'group-result', now: this.now(), key, op: 'stop', ok: true });
+      this.loop.enqueue({ type: 'group-result', now: this.now(), key, op: 'stop', ok: true });
       return;
     }
     this.rscLog.crit(`Resource group ${key}: stop FAILED in ${Math.round(result.durationMs)} ms: ${result.resource}: ${result.reason}`);
-    this.dispatch({ type: 'group-result', now: this.now(), key, op: 'stop', ok: false, resource: result.resource, reason: result.reason });
+    this.loop.enqueue({ type: 'group-result', now: this.now(), key, op: 'stop', ok: false, resource: result.resource, reason: result.reason });
   }
 
   private async reannounceGroup(key: string, reason: string): Promise<void> {
@@ -485,7 +412,7 @@ export class Daemon {
 
   private publishGroupStates(): void {
     if (!this.probes) return;
-    for (const g of groupViews(this.state)) {
+    for (const g of groupViews(this.loop.state)) {
       this.probes.setGroupState(g.key, {
         held: g.heldHere && g.state === 'running',
         transitioning: g.state === 'starting' || g.state === 'stopping',
@@ -504,11 +431,11 @@ export class Daemon {
       onFallRise: (change) => this.notes.probeFallRise(change),
       onRelease: (group, reason) => {
         this.journal.add({ kind: 'probe-release', ...(group === undefined ? {} : { groups: [group] }), text: `releasing ${group ?? 'every group'}: ${reason}` });
-        this.dispatch({ type: 'probe-release', now: this.now(), reason, ...(group === undefined ? {} : { group }) });
+        this.loop.enqueue({ type: 'probe-release', now: this.now(), reason, ...(group === undefined ? {} : { group }) });
       },
       onEligible: (group, reason) => {
         this.journal.add({ kind: 'probe-eligible', ...(group === undefined ? {} : { groups: [group] }), text: `eligible again for ${group ?? 'every group'}: ${reason}` });
-        this.dispatch({ type: 'probe-eligible', now: this.now(), reason, ...(group === undefined ? {} : { group }) });
+        this.loop.enqueue({ type: 'probe-eligible', now: this.now(), reason, ...(group === undefined ? {} : { group }) });
       },
       onShutdown: (reason) => this.requestShutdown(`application probe: ${reason}`),
     });
@@ -523,7 +450,7 @@ export class Daemon {
     return buildDaemonStatus({
       config: this.config,
       snapshot: this.node.snapshot(),
-      manager: this.state,
+      manager: this.loop.state,
       probes: this.probes,
       pid: process.pid,
       startedAt: this.startedAt,
@@ -549,7 +476,7 @@ export class Daemon {
         if (request.group !== undefined && !this.config.haResources.groups.some((g) => g.key === request.group)) {
           return { ok: false, error: `no resource group ${request.group} in haresources` };
         }
-        this.dispatch({ type: 'probe-release', now: this.now(), reason: request.reason, ...(request.group === undefined ? {} : { group: request.group }) });
+        this.loop.enqueue({ type: 'probe-release', now: this.now(), reason: request.reason, ...(request.group === undefined ? {} : { group: request.group }) });
         return { ok: true, result: { text: `releasing ${request.group ?? 'every group'}: ${request.reason}` } };
       }
     }
@@ -558,36 +485,11 @@ export class Daemon {
   private async adminMove(command: 'standby' | 'takeover', scope: StandbyRequest): Promise<ControlResponse> {
     if (this.stopping) return { ok: false, error: 'heartbeat is shutting down' };
     if (command === 'takeover') this.clearIneligibility('hb_takeover by the admin');
-    const limitAt = Date.now() + ADMIN_ANSWER_LIMIT_MS;
-    // The manager answers at once (refused, hb_takeover sent) or, for a
-    // standby it sent, with the outcome (the peer's `other`, or the 10 s
-    // "No reply to standby request").
-    const attempt = (retry: boolean): Promise<{ accepted: boolean; text: string }> =>
-      new Promise((resolve) => {
-        const id = ++this.adminSeq;
-        const timer = setTimeout(() => {
-          this.adminWaiters.delete(id);
-          resolve({ accepted: false, text: `no outcome within ${ADMIN_ANSWER_LIMIT_MS / 1000} s` });
-        }, Math.max(0, limitAt - Date.now()));
-        this.adminWaiters.set(id, (answer) => {
-          clearTimeout(timer);
-          resolve(answer);
-        });
-        this.dispatch({ type: command === 'standby' ? 'admin-standby' : 'admin-takeover', now: this.now(), rsc: scope, id, retry });
-      });
-    let answer = await attempt(false);
-    const deadline = Date.now() + ADMIN_SETTLE_WAIT_MS;
-    // Heartbeat silently ignores a request that arrives while resources are
-    // moving; an admin (or a script) would rather it happened once they
-    // settle. The refusal was logged once; retries are logged at debug level.
-    let lastTry = this.stateVersion;
-    while (!answer.accepted && !isPermanentRefusal(answer.text) && Date.now() < deadline && !this.stopping) {
-      await new Promise((r) => setTimeout(r, 250));
-      // Asking again only makes sense once something changed and the cluster is stable.
-      if (!isStable(this.state) || this.stateVersion === lastTry) continue;
-      lastTry = this.stateVersion;
-      answer = await attempt(true);
-    }
+    const answer = await this.loop.request(command, scope, {
+      answerWithinMs: ADMIN_ANSWER_LIMIT_MS,
+      settleWaitMs: ADMIN_SETTLE_WAIT_MS,
+      retryEveryMs: ADMIN_RETRY_EVERY_MS,
+    });
     return answer.accepted ? { ok: true, result: { text: answer.text } } : { ok: false, error: answer.text };
   }
 
@@ -597,10 +499,10 @@ export class Daemon {
    */
   private clearIneligibility(reason: string): void {
     this.probes?.clearIneligibility(undefined, reason);
-    const ineligible = groupViews(this.state).filter((g) => !g.eligible);
+    const ineligible = groupViews(this.loop.state).filter((g) => !g.eligible);
     if (ineligible.length === 0) return;
-    this.dispatch({ type: 'probe-eligible', now: this.now(), reason });
-    for (const g of ineligible) this.dispatch({ type: 'probe-eligible', now: this.now(), group: g.key, reason });
+    this.loop.enqueue({ type: 'probe-eligible', now: this.now(), reason });
+    for (const g of ineligible) this.loop.enqueue({ type: 'probe-eligible', now: this.now(), group: g.key, reason });
   }
 
   /** SIGHUP / heartbeat -r: a bad new configuration is refused and the running one kept. */
@@ -612,20 +514,12 @@ export class Daemon {
       const errors = problems.filter((p) => p.severity === 'error').map((p) => formatProblem(p).split('\n')[0]);
       return { ok: false, error: `configuration errors, nothing changed:\n${errors.join('\n')}` };
     }
-    const restartNeeded: string[] = [];
-    const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
-    if (!same(next.haResources.groups, this.config.haResources.groups)) restartNeeded.push('haresources');
-    if (next.haCf.autoFailback !== this.config.haCf.autoFailback) restartNeeded.push('auto_failback');
-    if (!same(next.options.resources, this.config.options.resources) || !same(next.options.arp, this.config.options.arp)) {
-      restartNeeded.push('heartbeat-ts.ini [resources]/[arp]');
-    }
-    if (!same(next.options.http, this.config.options.http)) restartNeeded.push('heartbeat-ts.ini [http]');
-    if (!same(next.options.notify, this.config.options.notify)) restartNeeded.push('heartbeat-ts.ini [notify]');
+    const diff = diffConfig(this.config, next);
+    const restartNeeded: string[] = [...diff.daemonNeedsRestart];
     const applied = this.node.applyConfig(next);
     restartNeeded.push(...applied.needsRestart);
-    const probesChanged = !same(next.probes, this.config.probes);
     if (restartNeeded.length === 0) this.config = next;
-    if (probesChanged && restartNeeded.length === 0) {
+    if (diff.probesChanged && restartNeeded.length === 0) {
       await this.probes?.stop();
       this.probes = undefined;
       this.log.warn('probes.ini changed: probes restarted (their fall/rise counts and ineligibility start afresh)');
@@ -643,16 +537,17 @@ export class Daemon {
 
   requestShutdown(reason: string): void {
     if (this.stopping) return;
-    this.stopping = true;
+    this.lifecycle.moveTo('stopping');
     this.log.info(`Graceful shutdown requested: ${reason}`);
     this.journal.add({ kind: 'shutdown', text: `graceful shutdown: ${reason}` });
     void this.probes?.stop();
-    this.dispatch({ type: 'shutdown', now: this.now(), reason });
+    this.loop.enqueue({ type: 'shutdown', now: this.now(), reason });
   }
 
   private async finishShutdown(): Promise<void> {
-    if (this.finished) return;
-    this.finished = true;
+    if (this.lifecycle.isOneOf('lingering', 'stopped')) return;
+    this.lifecycle.moveTo('lingering');
+    this.loop.stopTicking();
     const linger = LINGER_AFTER_SHUTDONE_MS;
     this.log.info(`All resources released; heartbeating ${linger} ms more so the peer hears it, then exiting`);
     await new Promise((r) => setTimeout(r, linger));
@@ -667,9 +562,9 @@ export class Daemon {
 
   /** Stops everything without touching resources (used after a completed shutdown, or when start fails). */
   async close(): Promise<void> {
-    if (this.tickTimer) clearTimeout(this.tickTimer);
-    for (const waiter of this.adminWaiters.values()) waiter({ accepted: false, text: 'heartbeat is shutting down' });
-    this.adminWaiters.clear();
+    if (this.lifecycle.is('stopped')) return;
+    this.lifecycle.moveTo('stopped');
+    this.loop.close();
     for (const [signal, handler] of this.signalHandlers) process.off(signal, handler);
     await this.probes?.stop();
     await this.control?.close();

@@ -5,18 +5,16 @@
 import type { Logger } from '../log/index.js';
 import type { Activity, GroupOpResult } from '../observe/index.js';
 import type { ProbeFallRise } from '../monitor/index.js';
-import type { HbMessage } from '../heartbeat/index.js';
+import type { HbMessage, HeartbeatEvent } from '../heartbeat/index.js';
 import { classifyActivity } from '../observe/index.js';
 import { groupReason, type NotifyEvent, type NotifyReason } from './events.js';
 import { Notifier } from './notifier.js';
 import { RcHooks } from './rc-hooks.js';
 import { targetProblems, type NotifyTargets } from './targets.js';
 
-/** The part of HeartbeatNode's events the bridge listens to. */
+/** HeartbeatNode's one event stream (the bridge reads node status, comm up and messages). */
 export interface NotifySource {
-  on(event: 'nodeStatus', listener: (e: { node: string; nodeType: string; status: string; previous: string; isLocal: boolean }) => void): unknown;
-  on(event: 'commUp', listener: () => void): unknown;
-  on(event: 'message', listener: (e: { message: HbMessage; type: string }) => void): unknown;
+  subscribe(listener: (e: HeartbeatEvent) => void): unknown;
 }
 
 export interface DaemonNotificationsOptions {
@@ -63,15 +61,17 @@ export class DaemonNotifications {
    * out before the group moves it causes (listeners run in order).
    */
   watch(source: NotifySource): void {
-    source.on('nodeStatus', (e) => {
-      if (e.isLocal) return;
-      if (e.status === 'dead' && e.previous !== 'dead') this.emit({ kind: 'node-dead', node: e.node, nodeType: e.nodeType });
-      else if (NOT_ALIVE.has(e.previous) && !NOT_ALIVE.has(e.status)) this.emit({ kind: 'node-up', node: e.node, nodeType: e.nodeType, status: e.status });
-    });
-    source.on('commUp', () => (this.commUp = true));
-    source.on('message', (e) => {
-      if (!this.commUp || !this.rc.has(e.type)) return;
-      this.rc.push({ type: e.type, env: { ...this.options.env, ...this.options.messageEnv(e.message) } });
+    source.subscribe((e) => {
+      if (e.kind === 'nodeStatus') {
+        if (e.isLocal) return;
+        if (e.status === 'dead' && e.previous !== 'dead') this.emit({ kind: 'node-dead', node: e.node, nodeType: e.nodeType });
+        else if (NOT_ALIVE.has(e.previous) && !NOT_ALIVE.has(e.status)) this.emit({ kind: 'node-up', node: e.node, nodeType: e.nodeType, status: e.status });
+      } else if (e.kind === 'commUp') {
+        this.commUp = true;
+      } else if (e.kind === 'message') {
+        if (!this.commUp || !this.rc.has(e.type)) return;
+        this.rc.push({ type: e.type, env: { ...this.options.env, ...this.options.messageEnv(e.message) } });
+      }
     });
   }
 

@@ -8,19 +8,20 @@
 // in the background into a cache, logging is an asynchronous stream write,
 // listeners run after the datagrams are out, and agents or probes live in
 // other parts of the daemon that cannot hold this timer.
-import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import type { AuthKeysConfig, ClusterConfig } from '../../config/index.js';
+import { diffConfig, type AuthKeysConfig, type ClusterConfig } from '../../config/index.js';
 import type { Logger } from '../../log/index.js';
 import { openMedia, type DatagramSource, type OpenedMedia } from '../media/index.js';
 import { Membership, type MembershipAction, type MembershipConfig, type MembershipEvent } from '../membership/index.js';
 import { loadOrCreateUuid, nextGeneration, uuidFromNodeName } from '../state/index.js';
 import { decodePacket, encodePacket, getString, withString, type EncodeOptions, type HbMessage } from '../wire/index.js';
+import { Lifecycle, type LifecycleTable } from './lifecycle.js';
 import { LoadAverageCache } from './load-average.js';
 import { lagThresholds, TimerLateness, type LagFigures, type LagThresholds } from './loop-lag.js';
 import { PingMonitor, type PingTarget } from './ping-monitor.js';
 import { RateLimiter } from './rate-limit.js';
-import type { ApplyConfigResult, HeartbeatCounters, HeartbeatNodeEvents, HeartbeatSnapshot, NodeSnapshot } from './types.js';
+import { toHeartbeatEvent } from './events.js';
+import type { ApplyConfigResult, HeartbeatCounters, HeartbeatEvent, HeartbeatEventKind, HeartbeatEventOf, HeartbeatSnapshot, NodeSnapshot } from './types.js';
 
 /** Heartbeat checks for dead nodes every 250 ms; we also wake at exact deadlines (see scheduleTick). */
 export const MAX_TICK_INTERVAL = 250;
@@ -35,6 +36,19 @@ const MIN_TICK_INTERVAL = 5;
 const BAD_PACKET_LOG_INTERVAL = 10_000;
 const LAG_LOG_INTERVAL = 10_000;
 
+/**
+ * HeartbeatNode's lifecycle: `starting` while the media open and the
+ * identity loads (a failure there, or stop(), ends in `stopped` with nothing
+ * left open); timers, sockets and events only in `running`.
+ */
+type NodePhase = 'new' | 'starting' | 'running' | 'stopped';
+const NODE_LIFECYCLE: LifecycleTable<NodePhase> = {
+  new: ['starting', 'stopped'],
+  starting: ['running', 'stopped'],
+  running: ['stopped'],
+  stopped: [],
+};
+
 export interface HeartbeatNodeOptions {
   readonly config: ClusterConfig;
   /** Where hb_generation and hb_uuid live (Heartbeat: /var/lib/heartbeat). */
@@ -42,7 +56,12 @@ export interface HeartbeatNodeOptions {
   readonly logger: Logger;
 }
 
-type Listener<K extends keyof HeartbeatNodeEvents> = (...args: HeartbeatNodeEvents[K]) => void;
+type Listener<K extends HeartbeatEventKind> = (event: HeartbeatEventOf<K>) => void;
+interface Subscription {
+  readonly kind: HeartbeatEventKind | undefined;
+  readonly listener: (event: never) => void;
+  readonly once: boolean;
+}
 
 function hexOf(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex');
@@ -76,7 +95,7 @@ function encodeOptions(config: ClusterConfig): EncodeOptions {
 }
 
 export class HeartbeatNode {
-  private readonly emitter = new EventEmitter();
+  private subscriptions: Subscription[] = [];
   private readonly log: Logger;
   private config: ClusterConfig;
   private keys: AuthKeysConfig;
@@ -95,7 +114,7 @@ export class HeartbeatNode {
   private tickTimer?: NodeJS.Timeout;
   private tickAt = Infinity;
   private tickPending = false;
-  private state: 'new' | 'starting' | 'running' | 'stopped' = 'new';
+  private readonly lifecycle = new Lifecycle<NodePhase>('HeartbeatNode', NODE_LIFECYCLE, 'new');
   private generation = 0;
   private uuid: Uint8Array = new Uint8Array(16);
   private startedAt = 0;
@@ -120,18 +139,25 @@ export class HeartbeatNode {
     this.loadAverage = new LoadAverageCache((text) => this.machine?.handle({ type: 'loadAverage', text }));
   }
 
-  on<K extends keyof HeartbeatNodeEvents>(event: K, listener: Listener<K>): this {
-    this.emitter.on(event, listener as (...args: unknown[]) => void);
+  /** Every event, whatever its kind (the daemon's one listener). */
+  subscribe(listener: (event: HeartbeatEvent) => void): this {
+    this.subscriptions = [...this.subscriptions, { kind: undefined, listener, once: false }];
     return this;
   }
 
-  off<K extends keyof HeartbeatNodeEvents>(event: K, listener: Listener<K>): this {
-    this.emitter.off(event, listener as (...args: unknown[]) => void);
+  /** The events of one kind. */
+  on<K extends HeartbeatEventKind>(kind: K, listener: Listener<K>): this {
+    this.subscriptions = [...this.subscriptions, { kind, listener, once: false }];
     return this;
   }
 
-  once<K extends keyof HeartbeatNodeEvents>(event: K, listener: Listener<K>): this {
-    this.emitter.once(event, listener as (...args: unknown[]) => void);
+  once<K extends HeartbeatEventKind>(kind: K, listener: Listener<K>): this {
+    this.subscriptions = [...this.subscriptions, { kind, listener, once: true }];
+    return this;
+  }
+
+  off<K extends HeartbeatEventKind>(kind: K, listener: Listener<K>): this {
+    this.subscriptions = this.subscriptions.filter((s) => s.kind !== kind || s.listener !== listener);
     return this;
   }
 
@@ -142,8 +168,8 @@ export class HeartbeatNode {
    * ha.cf line — or when the state directory cannot be used.
    */
   async start(): Promise<void> {
-    if (this.state !== 'new') throw new Error(`HeartbeatNode.start(): already ${this.state}`);
-    this.state = 'starting';
+    if (!this.lifecycle.is('new')) throw new Error(`HeartbeatNode.start(): already ${this.lifecycle.phase}`);
+    this.lifecycle.moveTo('starting');
     const h = this.config.haCf;
     try {
       this.media = await openMedia(h.media, {
@@ -158,24 +184,26 @@ export class HeartbeatNode {
         onSocketError: (where, err) => this.log.error(`${where}: ${err.message}`),
       });
       await this.loadIdentity();
+      // stop() while the media were opening: nothing may start after it.
+      if (this.lifecycle.is('stopped')) throw new Error('HeartbeatNode.start(): stopped while starting');
     } catch (err) {
       await this.media?.close();
       this.media = undefined;
-      this.state = 'stopped';
+      if (!this.lifecycle.is('stopped')) this.lifecycle.moveTo('stopped');
       throw err;
     }
     this.machine = new Membership(membershipConfig(this.config, this.generation, this.uuid));
     this.loadAverage.refresh(performance.now());
     const targets: PingTarget[] = h.pingNodes.map((p) => ({ node: p.name, hosts: p.hosts }));
     if (targets.length > 0) {
-      this.pings = new PingMonitor(targets, h.keepalive, (node) => this.step({ type: 'pingReply', node, ...this.clock() }), this.log);
+      this.pings = new PingMonitor(targets, h.keepalive, (node) => this.feed({ type: 'pingReply', node, ...this.clock() }), this.log);
       this.pings.start();
     }
     this.tally.linkNames = this.media!.views().map((m) => m.link);
     this.startedAt = Date.now();
-    this.state = 'running';
+    this.lifecycle.moveTo('running');
     for (const m of this.media!.views()) this.log.info(`${m.description} (listening on ${m.listen})`);
-    this.step({ type: 'start', ...this.clock() });
+    this.feed({ type: 'start', ...this.clock() });
     this.nextKeepaliveAt = performance.now() + h.keepalive;
     this.armKeepalive();
   }
@@ -200,25 +228,25 @@ export class HeartbeatNode {
 
   /** Broadcast a cluster message (stamped, kept for retransmission). `dest` addresses one node. */
   send(message: HbMessage, opts: { dest?: string } = {}): void {
-    if (this.state !== 'running') throw new Error('HeartbeatNode.send(): not running');
+    if (!this.lifecycle.is('running')) throw new Error('HeartbeatNode.send(): not running');
     const msg = opts.dest === undefined ? message : withString(message, 'dest', opts.dest);
-    this.step({ type: 'send', message: msg, ...this.clock() });
+    this.feed({ type: 'send', message: msg, ...this.clock() });
   }
 
   /** Advertise deadtime + extraMs as our dt (e.g. 30000 while restarting, spec §8.1); 0 restores it. */
   advertiseDeadtime(extraMs: number): void {
-    if (this.state !== 'running') return;
-    this.step({ type: 'advertiseDeadtime', extra: extraMs, ...this.clock() });
+    if (!this.lifecycle.is('running')) return;
+    this.feed({ type: 'advertiseDeadtime', extra: extraMs, ...this.clock() });
   }
 
   /** Change the status we report in `st` (it becomes active by itself at comm up). */
   setLocalStatus(status: string): void {
-    if (this.state !== 'running') return;
-    this.step({ type: 'setLocalStatus', status, ...this.clock() });
+    if (!this.lifecycle.is('running')) return;
+    this.feed({ type: 'setLocalStatus', status, ...this.clock() });
   }
 
   get running(): boolean {
-    return this.state === 'running';
+    return this.lifecycle.is('running');
   }
 
   /** How late our keepalive timer fired (the event-loop delay our peers see), ms. */
@@ -233,23 +261,16 @@ export class HeartbeatNode {
       mono === undefined ? undefined : Math.round(nowEpoch - (nowMono - mono));
     const h = this.config.haCf;
     const snap = this.machine?.snapshot();
-    const nodes: NodeSnapshot[] = (snap?.nodes ?? []).map((n) => {
-      const lastStatus = epoch(n.lastStatusAt);
+    const nodes: NodeSnapshot[] = (snap?.nodes ?? []).map(({ uuid, lastStatusAt, links, ...same }) => {
+      const lastStatus = epoch(lastStatusAt);
       return {
-        name: n.name,
-        type: n.type,
-        status: n.status,
-        isLocal: n.isLocal,
-        deadtime: n.deadtime,
-        generation: n.generation,
-        ...(n.lastSeq === undefined ? {} : { lastSeq: n.lastSeq }),
-        ...(n.uuid ? { uuid: hexOf(n.uuid) } : {}),
+        ...same,
+        ...(uuid ? { uuid: hexOf(uuid) } : {}),
         ...(lastStatus === undefined ? {} : { lastStatus }),
-        links: n.links.map((l) => {
-          const lastHeard = epoch(l.lastHeardAt);
-          return lastHeard === undefined ? { name: l.name, status: l.status } : { name: l.name, status: l.status, lastHeard };
+        links: links.map(({ lastHeardAt, ...link }) => {
+          const lastHeard = epoch(lastHeardAt);
+          return lastHeard === undefined ? link : { ...link, lastHeard };
         }),
-        missing: n.missing,
       };
     });
     return {
@@ -293,37 +314,21 @@ export class HeartbeatNode {
    * hbgenmethod and uuidfrom need a restart, as they do for Heartbeat.
    */
   applyConfig(next: ClusterConfig): ApplyConfigResult {
-    const applied: string[] = [];
-    const needsRestart: string[] = [];
+    const diff = diffConfig(this.config, next);
+    const applied = diff.heartbeatApplied;
+    const needsRestart = diff.heartbeatNeedsRestart;
     const a = this.config.haCf;
     const b = next.haCf;
-    const same = (x: unknown, y: unknown): boolean => JSON.stringify(x) === JSON.stringify(y);
-    if (next.localNode !== this.config.localNode) needsRestart.push('node name');
-    if (!same(a.nodes, b.nodes)) needsRestart.push('node');
-    if (!same(a.media, b.media)) needsRestart.push('media (bcast/ucast/mcast/udpport)');
-    if (!same(a.pingNodes, b.pingNodes)) needsRestart.push('ping/ping_group');
-    if (a.hbgenmethod !== b.hbgenmethod) needsRestart.push('hbgenmethod');
-    if (a.uuidfrom !== b.uuidfrom) needsRestart.push('uuidfrom');
-    if (!same([...this.keys.keys.entries(), this.keys.active], [...next.authKeys.keys.entries(), next.authKeys.active])) {
-      applied.push('authkeys');
-    }
     this.keys = next.authKeys;
-    const timerNames = ['keepalive', 'deadtime', 'warntime', 'initdead', 'deadping', 'maxRexmitDelay', 'hopfudge'] as const;
-    const changedTimers = timerNames.filter((k) => a[k] !== b[k]);
-    if (changedTimers.length > 0) {
-      applied.push(...changedTimers);
-      const timers = Object.fromEntries(changedTimers.map((k) => [k, b[k]]));
+    if (diff.changedTimers.length > 0) {
+      const timers = Object.fromEntries(diff.changedTimers.map((k) => [k, b[k]]));
       this.machine?.handle({ type: 'timers', timers });
       this.lagLimits = lagThresholds(b);
-      if (a.keepalive !== b.keepalive && this.state === 'running') {
+      if (a.keepalive !== b.keepalive && this.lifecycle.is('running')) {
         this.nextKeepaliveAt = performance.now() + b.keepalive;
         this.armKeepalive();
       }
     }
-    if (a.msgfmt !== b.msgfmt || a.traditionalCompression !== b.traditionalCompression || a.compressionThreshold !== b.compressionThreshold) {
-      applied.push('msgfmt/compression');
-    }
-    if (a.logBadpack !== b.logBadpack) applied.push('log_badpack');
     this.encodeOpts = encodeOptions(next);
     // Keep what cannot change live as it was, so a later applyConfig compares against what runs.
     this.config = {
@@ -338,8 +343,8 @@ export class HeartbeatNode {
 
   /** Close the sockets, stop the timers and the ping children. Idempotent. */
   async stop(): Promise<void> {
-    if (this.state === 'stopped') return;
-    this.state = 'stopped';
+    if (this.lifecycle.is('stopped')) return;
+    this.lifecycle.moveTo('stopped');
     if (this.keepaliveTimer) clearTimeout(this.keepaliveTimer);
     if (this.tickTimer) clearTimeout(this.tickTimer);
     this.keepaliveTimer = undefined;
@@ -362,12 +367,12 @@ export class HeartbeatNode {
   }
 
   private onKeepalive(): void {
-    if (this.state !== 'running') return;
+    if (!this.lifecycle.is('running')) return;
     const keepalive = this.config.haCf.keepalive;
     const now = performance.now();
     const late = now - this.nextKeepaliveAt;
     this.loadAverage.refreshIfStale(now);
-    this.step({ type: 'keepalive', ...this.clock() });
+    this.feed({ type: 'keepalive', ...this.clock() });
     this.nextKeepaliveAt = late > keepalive ? now + keepalive : this.nextKeepaliveAt + keepalive;
     this.armKeepalive();
     this.checkLoopLag(late);
@@ -401,7 +406,7 @@ export class HeartbeatNode {
    * simply had not read yet.
    */
   private scheduleTick(): void {
-    if (this.state !== 'running' || !this.machine) return;
+    if (!this.lifecycle.is('running') || !this.machine) return;
     const now = performance.now();
     const deadline = this.machine.nextDeadline();
     const maxInterval = this.machine.deadlinesCoverTicks ? IDLE_TICK_INTERVAL : MAX_TICK_INTERVAL;
@@ -416,8 +421,8 @@ export class HeartbeatNode {
       this.tickPending = true;
       setImmediate(() => {
         this.tickPending = false;
-        if (this.state !== 'running') return;
-        this.step({ type: 'tick', ...this.clock() });
+        if (!this.lifecycle.is('running')) return;
+        this.feed({ type: 'tick', ...this.clock() });
         if (!this.tickTimer) this.scheduleTick();
       });
     }, at - now);
@@ -426,7 +431,7 @@ export class HeartbeatNode {
   // ---------------------------------------------------------------- receive
 
   private onDatagram(bytes: Buffer, link: string, source: DatagramSource): void {
-    if (this.state !== 'running') return;
+    if (!this.lifecycle.is('running')) return;
     let decoded;
     try {
       decoded = decodePacket(bytes, this.keys);
@@ -438,7 +443,7 @@ export class HeartbeatNode {
       return;
     }
     this.countReceived(decoded.message, link);
-    this.step({ type: 'receive', message: decoded.message, origin: { link, address: source.address }, ...this.clock() });
+    this.feed({ type: 'receive', message: decoded.message, origin: { link, address: source.address }, ...this.clock() });
   }
 
   private countReceived(message: HbMessage, link: string): void {
@@ -462,12 +467,13 @@ export class HeartbeatNode {
         this.log.warn(`dropped bad packet from ${source.address}:${source.port} on ${link}: ${reason}${more}`);
       }
     }
-    this.emitSafely('badPacket', { address: source.address, port: source.port, link, reason });
+    this.emitSafely({ kind: 'badPacket', address: source.address, port: source.port, link, reason });
   }
 
   // ---------------------------------------------------------------- actions
 
-  private step(event: MembershipEvent): void {
+  /** Feed the machine one event and carry out its actions. */
+  private feed(event: MembershipEvent): void {
     if (!this.machine) return;
     let actions: MembershipAction[];
     try {
@@ -479,7 +485,7 @@ export class HeartbeatNode {
     }
     // Datagrams first, then everything else: no log line or listener runs before our packets are out.
     for (const a of actions) if (a.type === 'transmit') this.transmit(a.message, a.retransmit);
-    for (const a of actions) if (a.type !== 'transmit') this.perform(a);
+    for (const a of actions) if (a.type !== 'transmit') this.carryOut(a);
     this.scheduleTick();
   }
 
@@ -502,64 +508,25 @@ export class HeartbeatNode {
     else if (type === 'NS_rexmit') t.rexmitRequests++;
   }
 
-  private perform(a: Exclude<MembershipAction, { type: 'transmit' }>): void {
-    switch (a.type) {
-      case 'log':
-        this.log[a.level](a.text, a.meta);
-        return;
-      case 'deliver':
-        this.emitSafely('message', {
-          message: a.message,
-          type: a.messageType,
-          from: a.from,
-          fromSelf: a.fromSelf,
-          ...(a.link === undefined ? {} : { link: a.link }),
-        });
-        return;
-      case 'nodeStatus':
-        this.emitSafely('nodeStatus', {
-          node: a.node,
-          nodeType: a.nodeType,
-          status: a.status,
-          previous: a.previous,
-          isLocal: a.node === this.config.localNode,
-        });
-        return;
-      case 'linkStatus':
-        this.emitSafely('linkStatus', { node: a.node, link: a.link, status: a.status });
-        return;
-      case 'commUp':
-        this.emitSafely('commUp');
-        return;
-      case 'peerDead':
-        this.emitSafely('peerDead', { node: a.node, nodeType: a.nodeType });
-        return;
-      case 'peerRestarted':
-        this.emitSafely('peerRestarted', { node: a.node, generation: a.generation, previousGeneration: a.previousGeneration });
-        return;
-      case 'peerReturnedAfterPartition':
-        this.emitSafely('peerReturnedAfterPartition', { node: a.node });
-        return;
-      case 'lateHeartbeat':
-        this.tally.late.set(a.node, (this.tally.late.get(a.node) ?? 0) + 1);
-        this.emitSafely('lateHeartbeat', { node: a.node, intervalMs: a.intervalMs, beyondDeadtime: a.beyondDeadtime });
-        return;
-      case 'localHeartbeatLost':
-        this.emitSafely('localHeartbeatLost');
-        return;
-      case 'nodeListChanged':
-        this.emitSafely('nodeListChanged', { added: a.added, removed: a.removed });
-        return;
+  private carryOut(a: Exclude<MembershipAction, { type: 'transmit' }>): void {
+    if (a.type === 'log') {
+      this.log[a.level](a.text, a.meta);
+      return;
     }
+    if (a.type === 'lateHeartbeat') this.tally.late.set(a.node, (this.tally.late.get(a.node) ?? 0) + 1);
+    const event = toHeartbeatEvent(a, this.config.localNode);
+    if (event !== undefined) this.emitSafely(event);
   }
 
   /** A listener that throws must not take the heartbeat with it. */
-  private emitSafely<K extends keyof HeartbeatNodeEvents>(event: K, ...args: HeartbeatNodeEvents[K]): void {
-    for (const listener of this.emitter.listeners(event)) {
+  private emitSafely(event: HeartbeatEvent): void {
+    const matching = this.subscriptions.filter((s) => s.kind === undefined || s.kind === event.kind);
+    if (matching.some((s) => s.once)) this.subscriptions = this.subscriptions.filter((s) => !(s.once && matching.includes(s)));
+    for (const s of matching) {
       try {
-        (listener as (...a: unknown[]) => void)(...args);
+        (s.listener as (e: HeartbeatEvent) => void)(event);
       } catch (err) {
-        this.log.error(`a ${event} listener failed: ${(err as Error).stack ?? String(err)}`);
+        this.log.error(`a ${event.kind} listener failed: ${(err as Error).stack ?? String(err)}`);
       }
     }
   }

@@ -1,4 +1,6 @@
 export { HeartbeatNode, MAX_TICK_INTERVAL, type HeartbeatNodeOptions } from './heartbeat-node.js';
+export { toHeartbeatEvent } from './events.js';
+export { Lifecycle, type LifecycleTable } from './lifecycle.js';
 export { lagThresholds, type LagThresholds } from './loop-lag.js';
 export { PingMonitor, type PingTarget } from './ping-monitor.js';
 export { RateLimiter } from './rate-limit.js';
@@ -7,6 +9,9 @@ export type {
   BadPacketEvent,
   HeartbeatCounters,
   ClusterMessageEvent,
+  HeartbeatEvent,
+  HeartbeatEventKind,
+  HeartbeatEventOf,
   HeartbeatNodeEvents,
   HeartbeatSnapshot,
   LinkSnapshot,

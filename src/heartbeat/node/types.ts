@@ -1,7 +1,7 @@
 // What a HeartbeatNode tells the daemon, and what it can report about itself.
 import type { HbMessage } from '../wire/message.js';
 import type { MediumView } from '../media/index.js';
-import type { LinkStatus, NodeStatus, NodeType } from '../membership/index.js';
+import type { LinkStatus, LinkView, MembershipAction, NodeStatus, NodeType, NodeView } from '../membership/index.js';
 
 export interface NodeStatusEvent {
   readonly node: string;
@@ -41,52 +41,50 @@ export interface BadPacketEvent {
   readonly reason: string;
 }
 
-/** Event name → listener arguments. */
-export interface HeartbeatNodeEvents {
-  /** Our comm came up (spec §8.3): we are active. */
-  commUp: [];
-  nodeStatus: [NodeStatusEvent];
-  linkStatus: [LinkStatusEvent];
-  peerDead: [{ readonly node: string; readonly nodeType: NodeType }];
-  /** "Heartbeat restart on node X" (spec §7.1). */
-  peerRestarted: [{ readonly node: string; readonly generation: number; readonly previousGeneration: number }];
-  /** "Cluster node X returning after partition" (spec §7.1): Heartbeat restarts itself 2 s later. */
-  peerReturnedAfterPartition: [{ readonly node: string }];
-  /** Every cluster message for the layer above, including our own (see ClusterMessageEvent.fromSelf). */
-  message: [ClusterMessageEvent];
-  lateHeartbeat: [{ readonly node: string; readonly intervalMs: number; readonly beyondDeadtime: boolean }];
-  /** Our own status messages stopped coming back within our dt (spec §8.5: Heartbeat restarts). */
-  localHeartbeatLost: [];
-  /** repnodes changed the node list (spec §8.3). */
-  nodeListChanged: [{ readonly added: readonly string[]; readonly removed: readonly string[] }];
-  /** A datagram failed to decode or authenticate (it is dropped; the log line is rate-limited). */
-  badPacket: [BadPacketEvent];
-}
+/** Membership actions the shell performs itself (datagrams, log lines). */
+type ShellAction = Extract<MembershipAction, { type: 'transmit' | 'log' }>;
+/** Actions given a shape of their own for the layer above (see toHeartbeatEvent). */
+type ShapedAction = Extract<MembershipAction, { type: 'deliver' | 'nodeStatus' }>;
+type Renamed<A> = A extends { readonly type: infer T } ? { readonly kind: T } & Omit<A, 'type'> : never;
 
-export interface LinkSnapshot {
-  readonly name: string;
-  readonly status: LinkStatus;
+/**
+ * The one event a HeartbeatNode emits. Among them: `commUp` (our comm came
+ * up, spec §8.3), `peerRestarted` ("Heartbeat restart on node X", §7.1),
+ * `peerReturnedAfterPartition` (§7.1: Heartbeat restarts itself 2 s later),
+ * `message` (every cluster message, our own included), `localHeartbeatLost`
+ * (our statuses stopped coming back within our dt, §8.5), `nodeListChanged`
+ * (repnodes, §8.3), `badPacket` (dropped; its log line is rate-limited).
+ */
+export type HeartbeatEvent =
+  | Renamed<Exclude<MembershipAction, ShellAction | ShapedAction>>
+  | ({ readonly kind: 'nodeStatus' } & NodeStatusEvent)
+  | ({ readonly kind: 'message' } & ClusterMessageEvent)
+  | ({ readonly kind: 'badPacket' } & BadPacketEvent);
+
+export type HeartbeatEventKind = HeartbeatEvent['kind'];
+export type HeartbeatEventOf<K extends HeartbeatEventKind> = Extract<HeartbeatEvent, { readonly kind: K }>;
+
+/** Event kind → listener arguments (for `on(kind, listener)`). */
+export type HeartbeatNodeEvents = { readonly [K in HeartbeatEventKind]: [HeartbeatEventOf<K>] };
+
+/** A membership LinkView as the shell reports it: `lastHeard` in epoch ms. */
+export type LinkSnapshot = Omit<LinkView, 'lastHeardAt'> & {
   /** Epoch ms of the last packet on this link. */
   readonly lastHeard?: number;
-}
+};
 
-export interface NodeSnapshot {
-  readonly name: string;
-  readonly type: NodeType;
-  readonly status: NodeStatus;
-  readonly isLocal: boolean;
-  /** The dead time applied to it (its advertised dt, or deadping), ms. */
-  readonly deadtime: number;
-  readonly generation: number;
-  readonly lastSeq?: number;
+/**
+ * A membership NodeView as the shell reports it (one shape, not two): the
+ * machine's monotonic instants become epoch ms and its uuid lowercase hex;
+ * every other field is the machine's own.
+ */
+export type NodeSnapshot = Omit<NodeView, 'uuid' | 'lastStatusAt' | 'links'> & {
   /** Lowercase hex of its 16-byte uuid. */
   readonly uuid?: string;
   /** Epoch ms of its last accepted status. */
   readonly lastStatus?: number;
   readonly links: readonly LinkSnapshot[];
-  /** Seqs we are still asking it to retransmit. */
-  readonly missing: readonly number[];
-}
+};
 
 /** Everything `cl_status` and `cl_status --json` need. */
 export interface HeartbeatSnapshot {

@@ -23,6 +23,8 @@ export type {
   ManagerCommand,
   StepResult,
   StandbyRequest,
+  AdminAnswer,
+  AdminRefusalCode,
   ResourceStateName,
   StandbyPhase,
   GroupRunState,

@@ -9,7 +9,7 @@ import { announce, sendHeld } from './holding.js';
 import { busy, enqueue } from './queue.js';
 import { ALL, FOREIGN, LOCAL, NONE, mirror, parseRsc, rscName, union, without, type RscBits } from './rsc.js';
 import { log, send, type Tx } from './tx.js';
-import { STANDBY_PHASE_NUMBER, type StandbyPhase, type StandbyRequest } from './types.js';
+import { STANDBY_PHASE_NUMBER, type AdminAnswer, type AdminRefusalCode, type StandbyPhase, type StandbyRequest } from './types.js';
 
 type Info = 'me' | 'other' | 'done';
 type Origin = 'self' | 'peer';
@@ -56,18 +56,18 @@ export const STANDBY_TABLE: Readonly<Record<StandbyPhase, Readonly<Record<Info, 
 export const STANDBY_ABORTED_INFO = 'standby_aborted';
 
 /** The hb_standby request waiting for this standby's outcome gets its answer (once). */
-function answerWaitingAdmin(tx: Tx, accepted: boolean, text: string): void {
+function answerWaitingAdmin(tx: Tx, accepted: boolean, text: string, code?: AdminRefusalCode): void {
   const st = tx.s.standby;
   if (st.adminId === null) return;
   const id = st.adminId;
   st.adminId = null;
-  tx.out.push({ kind: 'admin-result', request: 'standby', accepted, text, ...(id === 0 ? {} : { id }) });
+  tx.out.push({ kind: 'admin-result', request: 'standby', accepted, text, ...(code === undefined ? {} : { code }), ...(id === 0 ? {} : { id }) });
 }
 
 export function cancelStandby(tx: Tx, why: string): void {
   const st = tx.s.standby;
   if (st.phase === 'NOT' && st.deadline === null) return;
-  answerWaitingAdmin(tx, false, `Standby request cancelled: ${why}`);
+  answerWaitingAdmin(tx, false, `Standby request cancelled: ${why}`, 'cancelled');
   log(tx, 'info', `Cancelling pending standby operation (${why})`);
   st.phase = 'NOT';
   st.deadline = null;
@@ -79,7 +79,7 @@ export function cancelStandby(tx: Tx, why: string): void {
 export function standbyTimerExpired(tx: Tx): void {
   const s = tx.s;
   log(tx, 'warn', 'No reply to standby request.  Standby request cancelled.');
-  answerWaitingAdmin(tx, false, 'No reply to standby request.  Standby request cancelled.');
+  answerWaitingAdmin(tx, false, 'No reply to standby request.  Standby request cancelled.', 'no-reply');
   s.standby.deadline = null;
   s.otherStable = true;
   s.standby.phase = 'NOT';
@@ -318,28 +318,28 @@ export function requestStandby(
   rsc: RscBits,
   origin: string,
   opts: { readonly alone?: 'refuse' | 'ask-anyway'; readonly quiet?: boolean } = {},
-): { accepted: boolean; text: string } {
+): AdminAnswer {
   const s = tx.s;
   const me = s.config.localNode;
-  const refuse = (level: 'info' | 'warn', text: string): { accepted: boolean; text: string } => {
+  const refuse = (level: 'info' | 'warn', text: string, code: AdminRefusalCode): AdminAnswer => {
     log(tx, opts.quiet === true ? 'debug' : level, text);
-    return { accepted: false, text };
+    return { accepted: false, text, code };
   };
-  if (!s.config.niceFailback) return refuse('warn', 'Standby mode only implemented when nice_failback on');
-  if (s.shutdown.phase !== 'none' || s.rstate === 'SHUTDOWN') return refuse('info', 'standby message ignored during shutdown');
-  if (!s.commUp) return refuse('warn', `standby [${rscName(rsc)}] refused: communication is not up yet`);
+  if (!s.config.niceFailback) return refuse('warn', 'Standby mode only implemented when nice_failback on', 'nice-failback-off');
+  if (s.shutdown.phase !== 'none' || s.rstate === 'SHUTDOWN') return refuse('info', 'standby message ignored during shutdown', 'shutting-down');
+  if (!s.commUp) return refuse('warn', `standby [${rscName(rsc)}] refused: communication is not up yet`, 'comm-down');
   const st = s.standby;
   if (st.deadline !== null && tx.now < st.deadline) {
-    return refuse('warn', `Standby in progress- new request from ${me} ignored [${Math.ceil((st.deadline - tx.now) / 1000)} seconds left]`);
+    return refuse('warn', `Standby in progress- new request from ${me} ignored [${Math.ceil((st.deadline - tx.now) / 1000)} seconds left]`, 'busy');
   }
-  if (st.phase !== 'NOT') return refuse('warn', `Ignored standby message 'me' from ${me} in state ${STANDBY_PHASE_NUMBER[st.phase]}`);
-  if (!s.otherStable) return refuse('warn', `standby message [me] from ${me} ignored.  Other side is in flux.`);
-  if (s.rstate !== 'STABLE') return refuse('warn', `standby message [me] from ${me} ignored.  local resources in flux.`);
+  if (st.phase !== 'NOT') return refuse('warn', `Ignored standby message 'me' from ${me} in state ${STANDBY_PHASE_NUMBER[st.phase]}`, 'busy');
+  if (!s.otherStable) return refuse('warn', `standby message [me] from ${me} ignored.  Other side is in flux.`, 'busy');
+  if (s.rstate !== 'STABLE') return refuse('warn', `standby message [me] from ${me} ignored.  local resources in flux.`, 'busy');
   // hb_standby asks even with nobody to answer, and the request times out
   // ("No reply to standby request", Heartbeat's semantics); heartbeat-ts's
   // own hand-overs wait for a peer instead.
   if (readyPeers(s).length === 0 && opts.alone !== 'ask-anyway') {
-    return refuse('warn', `standby [${rscName(rsc)}] refused: no other node is active and done with its start-up to take the resources`);
+    return refuse('warn', `standby [${rscName(rsc)}] refused: no other node is active and done with its start-up to take the resources`, 'no-peer');
   }
   log(tx, 'info', `Going standby [${rscName(rsc)}].`);
   beginOwnStandby(tx, rsc, origin);
@@ -407,17 +407,17 @@ function groupsAskedFor(tx: Tx, request: StandbyRequest): string[] {
 /** hb_takeover [all|local|foreign|failback]: ask the other node(s) to go standby. */
 export function onAdminTakeover(tx: Tx, request: StandbyRequest, id?: number, retry = false): void {
   const s = tx.s;
-  const reply = (accepted: boolean, level: 'info' | 'warn', text: string): void => {
+  const reply = (accepted: boolean, level: 'info' | 'warn', text: string, code?: AdminRefusalCode): void => {
     log(tx, retry && !accepted ? 'debug' : level, text);
-    tx.out.push({ kind: 'admin-result', request: 'takeover', accepted, text, ...(id === undefined ? {} : { id }) });
+    tx.out.push({ kind: 'admin-result', request: 'takeover', accepted, text, ...(code === undefined ? {} : { code }), ...(id === undefined ? {} : { id }) });
   };
-  if (!s.config.niceFailback) return reply(false, 'warn', 'hb_takeover refused: Standby mode only implemented when nice_failback on');
-  if (s.shutdown.phase !== 'none') return reply(false, 'warn', 'hb_takeover refused: shutdown in progress');
-  if (!s.commUp) return reply(false, 'warn', 'hb_takeover refused: communication is not up yet');
-  if (activePeers(s).length === 0) return reply(false, 'warn', 'hb_takeover refused: no other node is active');
+  if (!s.config.niceFailback) return reply(false, 'warn', 'hb_takeover refused: Standby mode only implemented when nice_failback on', 'nice-failback-off');
+  if (s.shutdown.phase !== 'none') return reply(false, 'warn', 'hb_takeover refused: shutdown in progress', 'shutting-down');
+  if (!s.commUp) return reply(false, 'warn', 'hb_takeover refused: communication is not up yet', 'comm-down');
+  if (activePeers(s).length === 0) return reply(false, 'warn', 'hb_takeover refused: no other node is active', 'no-peer');
   const wanted = groupsAskedFor(tx, request).filter((key) => believedHolders(s, key).length > 0);
   const refusal = ineligibility(tx, wanted);
-  if (refusal !== undefined) return reply(false, 'warn', `hb_takeover [${request}] refused: ${refusal}`);
+  if (refusal !== undefined) return reply(false, 'warn', `hb_takeover [${request}] refused: ${refusal}`, 'ineligible');
   // An admin asking for a group again is how a failed start is retried here.
   for (const key of wanted) {
     const g = groupData(s, key);

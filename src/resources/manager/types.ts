@@ -349,7 +349,31 @@ export type ManagerCommand =
   /** A graceful stop cannot finish: these groups would not stop (no shutdone was sent). */
   | { readonly kind: 'shutdown-blocked'; readonly keys: readonly string[] }
   /** The answer to an admin-standby / admin-takeover (for the control socket). */
-  | { readonly kind: 'admin-result'; readonly request: 'standby' | 'takeover'; readonly accepted: boolean; readonly text: string; readonly id?: number };
+  | {
+      readonly kind: 'admin-result';
+      readonly request: 'standby' | 'takeover';
+      readonly accepted: boolean;
+      readonly text: string;
+      /** Why it was refused, for programs (the text is for people). */
+      readonly code?: AdminRefusalCode;
+      readonly id?: number;
+    };
+
+/**
+ * Why an hb_standby / hb_takeover was refused: `nice-failback-off`,
+ * `shutting-down`, `no-reply` (the standby was sent; nobody answered in
+ * time) and `cancelled` (it was sent, then cancelled) are final; `comm-down`,
+ * `no-peer`, `busy` (resources or a standby in flux) and `ineligible` may
+ * pass once the cluster settles.
+ */
+export type AdminRefusalCode = 'nice-failback-off' | 'shutting-down' | 'comm-down' | 'no-peer' | 'busy' | 'ineligible' | 'no-reply' | 'cancelled';
+
+/** An admin request's answer as the manager gives it. */
+export interface AdminAnswer {
+  readonly accepted: boolean;
+  readonly text: string;
+  readonly code?: AdminRefusalCode;
+}
 
 export interface StepResult {
   readonly state: ManagerState;

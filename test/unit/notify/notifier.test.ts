@@ -195,9 +195,9 @@ describe('DaemonNotifications: heartbeat events and rc.d hooks', () => {
     });
     await b.start();
     const source = new EventEmitter();
-    b.watch(source as never);
+    b.watch({ subscribe: (listener) => source.on('event', listener) });
     const status = (node: string, previous: string, st: string, isLocal = false): boolean =>
-      source.emit('nodeStatus', { node, nodeType: 'normal', status: st, previous, isLocal });
+      source.emit('event', { kind: 'nodeStatus', node, nodeType: 'normal', status: st, previous, isLocal });
     status('bravo', 'init', 'up', true); // our own: not an event
     status('alpha', 'init', 'up'); // first heard: up
     status('alpha', 'up', 'active'); // still up: nothing
@@ -243,11 +243,11 @@ describe('DaemonNotifications: heartbeat events and rc.d hooks', () => {
     });
     await b.start();
     const source = new EventEmitter();
-    b.watch(source as never);
+    b.watch({ subscribe: (listener) => source.on('event', listener) });
     const send = (t: string, foo: string): boolean =>
-      source.emit('message', { type: t, message: messageOf([['t', t], ['src', 'alpha'], ['foo', foo]]) });
+      source.emit('event', { kind: 'message', type: t, message: messageOf([['t', t], ['src', 'alpha'], ['foo', foo]]) });
     send('mytype', 'before-comm-up');
-    source.emit('commUp');
+    source.emit('event', { kind: 'commUp' });
     send('mytype', 'one');
     send('hb_takeover', 'x');
     send('status', 'x');

@@ -16,6 +16,7 @@ import {
   type ProbeConfig,
   parseHaCf,
 } from '../config/index.js';
+import { ipfailRespawned, networkSettings } from '../network/index.js';
 import { EXIT_FAILURE, EXIT_OK, processIo, type CliIo } from './main.js';
 import type { CommonOptions } from './options.js';
 
@@ -162,6 +163,11 @@ export function formatSummary(config: ClusterConfig, common: CommonOptions): str
   if (listen) {
     const where = listen.host.includes(':') ? `[${listen.host}]:${listen.port}` : `${listen.host}:${listen.port}`;
     row('http', `http://${where}/metrics (Prometheus), /status.json and the status page at /`);
+  }
+  const ipfail = options.ipfail;
+  if (haCf.pingNodes.length > 0 || ipfailRespawned(config) || ipfail.enabled !== 'auto' || ipfail.trackInterfaces.length > 0) {
+    const [first, ...more] = networkSettings(config).describe.map((line) => line.replace(/^ipfail: /, ''));
+    row('ipfail', first ?? 'off', ...more);
   }
   const detection = haCf.deadtime + LIVENESS_CHECK_INTERVAL_MS;
   row(

@@ -20,6 +20,13 @@
 //                (Prometheus), /status.json and the status page. An IP
 //                literal: 127.0.0.1:9644, [::1]:9644; never a public address
 //                unless the admin writes one (there is no authentication).
+//   [ipfail]     enabled = auto | on | off (auto: on when ha.cf has
+//                `respawn USER /…/ipfail`, as with Heartbeat's ipfail)
+//                giveup_delay (unset: 2 × keepalive, ipfail's delay_giveup)
+//                return_delay (10s: how long this node must reach as many
+//                ping nodes as its peer again before it takes its groups back)
+//                track_interface = IFACE [IFACE…] (keepalived's: loss of
+//                carrier or admin-down hands the groups over; none by default)
 //
 // Times are written as in ha.cf (a bare number is seconds, `ms`, `us`) and,
 // as in probes.ini, with an `s` suffix too (`2s`).
@@ -47,6 +54,7 @@ export const EXTENSION_DEFAULTS = {
   arp: { count: 5, interval: 200, mode: 'both' },
   log: { format: 'text' },
   http: { listen: null },
+  ipfail: { enabled: 'auto', giveupDelay: null, returnDelay: 10_000, trackInterfaces: [] },
 } as const satisfies Omit<ExtensionOptions, 'file'>;
 
 export function defaultExtensionOptions(file: string): ExtensionOptions {
@@ -56,6 +64,7 @@ export function defaultExtensionOptions(file: string): ExtensionOptions {
     arp: { ...EXTENSION_DEFAULTS.arp },
     log: { ...EXTENSION_DEFAULTS.log },
     http: { listen: null },
+    ipfail: { ...EXTENSION_DEFAULTS.ipfail, trackInterfaces: [] },
   };
 }
 
@@ -139,7 +148,22 @@ const SECTIONS: Readonly<Record<string, Readonly<Record<string, Apply>>>> = {
       return undefined;
     },
   },
+  ipfail: {
+    enabled: choice(['auto', 'on', 'off'] as const, (o, v) => void (o.ipfail.enabled = v)),
+    giveup_delay: time(0, (o, v) => void (o.ipfail.giveupDelay = v)),
+    return_delay: time(0, (o, v) => void (o.ipfail.returnDelay = v)),
+    track_interface: (value, o) => {
+      const names = value.split(/[\s,]+/).filter((w) => w !== '');
+      const bad = names.find((n) => !INTERFACE_NAME.test(n));
+      if (bad !== undefined) return `"${bad}" is not a network interface name (1 to 15 characters, no "/", space or ":")`;
+      o.ipfail.trackInterfaces = [...new Set([...o.ipfail.trackInterfaces, ...names])];
+      return undefined;
+    },
+  },
 };
+
+/** A Linux interface name (IFNAMSIZ - 1 characters, none of "/", ":", white space). */
+const INTERFACE_NAME = /^[A-Za-z0-9_.@-]{1,15}$/;
 
 export interface ExtensionOptionsParseResult {
   /** Defaults where a line was refused; use only when no problem is an error. */

@@ -208,6 +208,19 @@ export interface ExtensionOptions {
     /** `[http] listen = ADDRESS:PORT`: where /metrics, /status.json and the status page are served; null = off. */
     readonly listen: HttpListen | null;
   };
+  /** `[ipfail]`: network-aware failover (ipfail built in, link tracking). */
+  readonly ipfail: IpfailOptions;
+}
+
+export interface IpfailOptions {
+  /** auto: on when ha.cf has `respawn USER …/ipfail` (as with Heartbeat). */
+  readonly enabled: 'auto' | 'on' | 'off';
+  /** How long this node must stay worse off than its peer before it hands over; null = ipfail's 2 × keepalive. */
+  readonly giveupDelay: Millis | null;
+  /** How long it must be as well off again before it takes its groups back (auto_failback on). */
+  readonly returnDelay: Millis;
+  /** keepalived's track_interface: interfaces whose loss of carrier or admin-down hands the groups over. */
+  readonly trackInterfaces: readonly string[];
 }
 
 /** An IP literal (IPv4, or IPv6 written in brackets in the file) and a TCP port. */

@@ -22,6 +22,7 @@ export type {
   ManagerCommand,
   StepResult,
   StandbyRequest,
+  ReleaseSource,
   ResourceStateName,
   StandbyPhase,
   GroupRunState,

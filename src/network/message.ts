@@ -1,0 +1,42 @@
+// ipfail's messages between the two nodes (Heartbeat 3.0.6 contrib/ipfail):
+//   t=num_ping_nodes num_ping=N   "I see N ping nodes" (ask_ping_nodes)
+//   t=you_are_dead                "I see more than you said" (you_are_dead)
+//   t=abort_giveup                "we are balanced" (send_abort_giveup)
+// sent node-to-node (`dest=` the peer). heartbeat-ts adds `hbts_links=up|down`
+// to num_ping_nodes for link tracking; ipfail reads only num_ping. A
+// Heartbeat 3.0.6 node without ipfail hands these to API clients only, so a
+// mixed cluster is not disturbed; one that runs ipfail compares counts with us.
+import { getString, messageOf, type HbMessage } from '../heartbeat/index.js';
+import type { Reach } from './policy.js';
+
+export const T_NUM_PING_NODES = 'num_ping_nodes';
+export const T_YOU_ARE_DEAD = 'you_are_dead';
+export const T_ABORT_GIVEUP = 'abort_giveup';
+/** ipfail's F_NUMPING. */
+export const F_NUMPING = 'num_ping';
+export const F_HBTS_LINKS = 'hbts_links';
+
+export function reachMessage(reach: Reach): HbMessage {
+  return messageOf([
+    ['t', T_NUM_PING_NODES],
+    [F_NUMPING, String(reach.pings)],
+    [F_HBTS_LINKS, reach.linksUp ? 'up' : 'down'],
+  ]);
+}
+
+export type PeerSays =
+  | { readonly kind: 'reach'; readonly reach: Reach }
+  | { readonly kind: 'more' }
+  | { readonly kind: 'balanced' }
+  | { readonly kind: 'bad'; readonly why: string };
+
+/** What an ipfail message from the peer says; undefined for any other message. */
+export function readPeerMessage(type: string, message: HbMessage): PeerSays | undefined {
+  if (type === T_YOU_ARE_DEAD) return { kind: 'more' };
+  if (type === T_ABORT_GIVEUP) return { kind: 'balanced' };
+  if (type !== T_NUM_PING_NODES) return undefined;
+  const text = getString(message, F_NUMPING);
+  if (text === undefined || !/^\d{1,4}$/.test(text)) return { kind: 'bad', why: `${F_NUMPING}=${text ?? '(missing)'} is not a count` };
+  const links = getString(message, F_HBTS_LINKS);
+  return { kind: 'reach', reach: { pings: Number(text), linksUp: links !== 'down' } };
+}

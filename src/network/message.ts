@@ -7,7 +7,6 @@
 // Heartbeat 3.0.6 node without ipfail hands these to API clients only, so a
 // mixed cluster is not disturbed; one that runs ipfail compares counts with us.
 import { getString, messageOf, type HbMessage } from '../heartbeat/index.js';
-import type { Reach } from './policy.js';
 
 export const T_NUM_PING_NODES = 'num_ping_nodes';
 export const T_YOU_ARE_DEAD = 'you_are_dead';
@@ -15,17 +14,30 @@ export const T_ABORT_GIVEUP = 'abort_giveup';
 /** ipfail's F_NUMPING. */
 export const F_NUMPING = 'num_ping';
 export const F_HBTS_LINKS = 'hbts_links';
+/** ms since the sender last heard a ping node, when it has. */
+export const F_HBTS_FRESH = 'hbts_fresh';
+/** ms since the sender's count took its current value. */
+export const F_HBTS_STEADY = 'hbts_steady';
 
-export function reachMessage(reach: Reach): HbMessage {
+export interface WireReach {
+  readonly pings: number;
+  readonly linksUp: boolean;
+  readonly lastReplyAgeMs?: number;
+  readonly steadyAgeMs?: number;
+}
+
+export function reachMessage(reach: WireReach): HbMessage {
   return messageOf([
     ['t', T_NUM_PING_NODES],
     [F_NUMPING, String(reach.pings)],
     [F_HBTS_LINKS, reach.linksUp ? 'up' : 'down'],
+    ...(reach.lastReplyAgeMs === undefined ? [] : [[F_HBTS_FRESH, String(Math.max(0, Math.round(reach.lastReplyAgeMs)))] as const]),
+    ...(reach.steadyAgeMs === undefined ? [] : [[F_HBTS_STEADY, String(Math.max(0, Math.round(reach.steadyAgeMs)))] as const]),
   ]);
 }
 
 export type PeerSays =
-  | { readonly kind: 'reach'; readonly reach: Reach }
+  | { readonly kind: 'reach'; readonly reach: WireReach }
   | { readonly kind: 'more' }
   | { readonly kind: 'balanced' }
   | { readonly kind: 'bad'; readonly why: string };
@@ -38,5 +50,17 @@ export function readPeerMessage(type: string, message: HbMessage): PeerSays | un
   const text = getString(message, F_NUMPING);
   if (text === undefined || !/^\d{1,4}$/.test(text)) return { kind: 'bad', why: `${F_NUMPING}=${text ?? '(missing)'} is not a count` };
   const links = getString(message, F_HBTS_LINKS);
-  return { kind: 'reach', reach: { pings: Number(text), linksUp: links !== 'down' } };
+  const fresh = getString(message, F_HBTS_FRESH);
+  const steady = getString(message, F_HBTS_STEADY);
+  const age = (v: string | undefined): number | undefined => (v !== undefined && /^\d{1,10}$/.test(v) ? Number(v) : undefined);
+  const [freshAge, steadyAge] = [age(fresh), age(steady)];
+  return {
+    kind: 'reach',
+    reach: {
+      pings: Number(text),
+      linksUp: links !== 'down',
+      ...(freshAge === undefined ? {} : { lastReplyAgeMs: freshAge }),
+      ...(steadyAge === undefined ? {} : { steadyAgeMs: steadyAge }),
+    },
+  };
 }

@@ -25,6 +25,13 @@ export interface Reach {
   readonly pings: number;
   /** Every tracked interface has carrier and is up (true when none are tracked). */
   readonly linksUp: boolean;
+  /**
+   * When this node last heard a ping node (the caller's clock), or null. On
+   * the wire it travels as an age (`hbts_fresh`), set when the message leaves.
+   */
+  readonly lastReplyAt?: number | null;
+  /** Since when the count has had its current value (the caller's clock), or null. Wire: `hbts_steady` (an age). */
+  readonly steadySince?: number | null;
 }
 
 export interface PolicyConfig {
@@ -33,11 +40,27 @@ export interface PolicyConfig {
   readonly trackInterfaces: readonly string[];
   readonly giveupDelay: number;
   readonly returnDelay: number;
+  /**
+   * No verdict before this time (ms, the caller's clock): at start-up the
+   * ping nodes' statuses settle only within initdead (spec §8.1), and the
+   * two nodes see their first replies at different moments.
+   */
+  readonly judgeFrom: number;
+  /**
+   * The ping interval (keepalive). When the peer heard a ping node more than
+   * two intervals after our last reply, its uplink demonstrably outlived
+   * ours: no need to wait giveupDelay for it to lose it too. 0 = never.
+   */
+  readonly pingIntervalMs?: number;
 }
 
 export interface PolicyState {
   readonly config: PolicyConfig;
   readonly pings: number;
+  /** When we last heard a ping node, or null. */
+  readonly lastReplyAt: number | null;
+  /** When `pings` took its current value, or null (never reported). */
+  readonly pingsSince: number | null;
   /** Tracked interfaces that are down now. */
   readonly linksDown: readonly string[];
   readonly peerAlive: boolean;
@@ -49,10 +72,12 @@ export interface PolicyState {
   readonly released: boolean;
   /** Since when the current verdict (worse / not worse) differs from `released`; null = it agrees. */
   readonly pendingSince: number | null;
+  /** judgeFrom has passed. */
+  readonly judging: boolean;
 }
 
 export type PolicyEvent =
-  | { readonly type: 'pings'; readonly now: number; readonly count: number }
+  | { readonly type: 'pings'; readonly now: number; readonly count: number; readonly lastReplyAt?: number | null }
   | { readonly type: 'link'; readonly now: number; readonly iface: string; readonly up: boolean }
   | { readonly type: 'peer-up'; readonly now: number }
   | { readonly type: 'peer-dead'; readonly now: number }
@@ -73,11 +98,11 @@ export interface PolicyResult {
 }
 
 export function createPolicy(config: PolicyConfig, initialPings = 0): PolicyState {
-  return { config, pings: initialPings, linksDown: [], peerAlive: false, peer: null, told: null, released: false, pendingSince: null };
+  return { config, pings: initialPings, lastReplyAt: null, pingsSince: null, linksDown: [], peerAlive: false, peer: null, told: null, released: false, pendingSince: null, judging: config.judgeFrom <= 0 };
 }
 
 export function localReach(s: PolicyState): Reach {
-  return { pings: s.pings, linksUp: s.linksDown.length === 0 };
+  return { pings: s.pings, linksUp: s.linksDown.length === 0, lastReplyAt: s.lastReplyAt, steadySince: s.pingsSince };
 }
 
 function sameReach(a: Reach | null, b: Reach): boolean {
@@ -97,8 +122,28 @@ export function worseOff(s: PolicyState): string | null {
   return null;
 }
 
+/**
+ * Why waiting for the peer to lose its ping nodes too is pointless, or null:
+ * the peer has seen its count since before our last reply, and its freshest
+ * reply came more than two ping intervals after ours — its uplink outlived
+ * ours. (When both uplinks fail together, the two last replies are within an
+ * interval; when both come back, the peer's count is new.)
+ */
+function peerOutlivedUs(s: PolicyState): string | null {
+  const interval = s.config.pingIntervalMs ?? 0;
+  const peerAt = s.peer?.lastReplyAt;
+  const peerSteady = s.peer?.steadySince;
+  if (interval <= 0 || s.lastReplyAt === null || peerAt === undefined || peerAt === null) return null;
+  if (peerSteady === undefined || peerSteady === null || peerSteady > s.lastReplyAt) return null;
+  if (s.peer === null || s.pings >= s.peer.pings || s.linksDown.length > 0) return null;
+  const lead = peerAt - s.lastReplyAt;
+  if (lead <= 2 * interval) return null;
+  return `the other node heard a ping node ${Math.round(lead)} ms after our last reply`;
+}
+
 /** When the pending verdict takes effect (for the caller's timer), or null. */
 export function nextDeadline(s: PolicyState): number | null {
+  if (!s.judging) return s.config.judgeFrom;
   if (s.pendingSince === null) return null;
   return s.pendingSince + (s.released ? s.config.returnDelay : s.config.giveupDelay);
 }
@@ -110,9 +155,11 @@ export function stepPolicy(state: PolicyState, event: PolicyEvent): PolicyResult
 
   switch (event.type) {
     case 'pings':
+      if (event.lastReplyAt !== undefined) s = { ...s, lastReplyAt: event.lastReplyAt };
+      if (s.pingsSince === null) s = { ...s, pingsSince: event.now };
       if (event.count === s.pings) break;
       log('info', event.count < s.pings ? `A ping node is no longer reachable: ${event.count} visible now` : `A ping node just came up: ${event.count} visible now`);
-      s = { ...s, pings: Math.max(0, event.count) };
+      s = { ...s, pings: Math.max(0, event.count), pingsSince: event.now };
       break;
     case 'link': {
       const down = s.linksDown.includes(event.iface);
@@ -132,6 +179,9 @@ export function stepPolicy(state: PolicyState, event: PolicyEvent): PolicyResult
     case 'peer-reach':
       if (!s.peerAlive) s = { ...s, peerAlive: true, told: null };
       s = { ...s, peer: event.reach };
+      // The peer sees fewer than we do: answer with our fresh view, as
+      // ipfail answers with you_are_dead (it may give up at once on it).
+      if (event.reach.pings < s.pings) s = { ...s, told: null };
       break;
     case 'peer-says-more':
       if (!s.peerAlive) s = { ...s, peerAlive: true, told: null };
@@ -149,6 +199,10 @@ export function stepPolicy(state: PolicyState, event: PolicyEvent): PolicyResult
     s = { ...s, told: reach };
   }
 
+  if (!s.judging) {
+    if (event.now < s.config.judgeFrom) return { state: s, actions };
+    s = { ...s, judging: true };
+  }
   const why = worseOff(s);
   const wantReleased = why !== null;
   if (wantReleased === s.released) {
@@ -157,6 +211,12 @@ export function stepPolicy(state: PolicyState, event: PolicyEvent): PolicyResult
       s = { ...s, pendingSince: null };
     }
     return { state: s, actions };
+  }
+  const evidence = wantReleased ? peerOutlivedUs(s) : null;
+  if (evidence !== null) {
+    log('warn', `Giving up all resources at once: ${why}; ${evidence}`);
+    actions.push({ kind: 'release', reason: `ipfail: ${why}` });
+    return { state: { ...s, released: true, pendingSince: null }, actions };
   }
   if (s.pendingSince === null) {
     s = { ...s, pendingSince: event.now };

@@ -20,7 +20,7 @@ export function networkSettings(config: Pick<ClusterConfig, 'haCf' | 'options'>)
   const respawned = ipfailRespawned(config);
   const wanted = o.enabled === 'on' || (o.enabled === 'auto' && respawned);
   const giveupDelay = o.giveupDelay ?? 2 * config.haCf.keepalive;
-  const policy: PolicyConfig = { ipfail: wanted, trackInterfaces: o.trackInterfaces, giveupDelay, returnDelay: o.returnDelay };
+  const policy: PolicyConfig = { ipfail: wanted, trackInterfaces: o.trackInterfaces, giveupDelay, returnDelay: o.returnDelay, judgeFrom: 0 };
   const lines: string[] = [];
   const anything = wanted || o.trackInterfaces.length > 0;
   const secs = (ms: number): string => `${Number((ms / 1000).toFixed(3))} s`;

@@ -40,7 +40,8 @@ export class NetworkWatch {
 
   constructor(private readonly opts: NetworkWatchOptions) {
     const { config } = opts;
-    this.state = createPolicy(networkSettings(config).policy);
+    // Verdicts wait for initdead, as the ping nodes' first statuses do (spec §8.1).
+    this.state = createPolicy({ ...networkSettings(config).policy, judgeFrom: opts.now() + config.haCf.initdead, pingIntervalMs: config.haCf.keepalive });
     this.peerName = config.haCf.nodes.find((n) => n !== config.localNode);
   }
 
@@ -66,7 +67,11 @@ export class NetworkWatch {
       if (says === undefined) return;
       const now = this.opts.now();
       if (says.kind === 'bad') logger.warn(`ignoring ${e.type} from ${e.from}: ${says.why}`);
-      else if (says.kind === 'reach') this.step({ type: 'peer-reach', now, reach: says.reach });
+      else if (says.kind === 'reach') {
+        const { lastReplyAgeMs, steadyAgeMs, ...reach } = says.reach;
+        const at = (age: number | undefined): number | null => (age === undefined ? null : now - age);
+        this.step({ type: 'peer-reach', now, reach: { ...reach, lastReplyAt: at(lastReplyAgeMs), steadySince: at(steadyAgeMs) } });
+      }
       else if (says.kind === 'more') {
         logger.info(`${e.from} says it sees more ping nodes than we do (you_are_dead)`);
         this.step({ type: 'peer-says-more', now });
@@ -103,7 +108,18 @@ export class NetworkWatch {
   private countPings(): void {
     if (!this.opts.node.running) return;
     const count = this.opts.node.snapshot().nodes.filter((n) => n.type === 'ping' && n.status === 'ping').length;
-    this.step({ type: 'pings', now: this.opts.now(), count });
+    const age = this.lastReplyAgeMs();
+    const now = this.opts.now();
+    this.step({ type: 'pings', now, count, lastReplyAt: age === undefined ? null : now - age });
+  }
+
+  /** ms since any ping node last answered (the membership's epoch stamps), or undefined. */
+  private lastReplyAgeMs(): number | undefined {
+    const stamps = this.opts.node
+      .snapshot()
+      .nodes.filter((n) => n.type === 'ping')
+      .flatMap((n) => (n.lastStatus === undefined ? [] : [n.lastStatus]));
+    return stamps.length === 0 ? undefined : Math.max(0, Date.now() - Math.max(...stamps));
   }
 
   private step(event: PolicyEvent): void {
@@ -135,7 +151,17 @@ export class NetworkWatch {
     const { node, logger } = this.opts;
     if (!node.running || this.peerName === undefined) return;
     try {
-      node.send(reachMessage(reach), { dest: this.peerName });
+      const age = this.lastReplyAgeMs();
+      const since = reach.steadySince;
+      node.send(
+        reachMessage({
+          pings: reach.pings,
+          linksUp: reach.linksUp,
+          ...(age === undefined ? {} : { lastReplyAgeMs: age }),
+          ...(since === undefined || since === null ? {} : { steadyAgeMs: this.opts.now() - since }),
+        }),
+        { dest: this.peerName },
+      );
       logger.debug(`told ${this.peerName}: ${reach.pings} ping node(s) visible, tracked links ${reach.linksUp ? 'up' : 'down'}`);
     } catch (err) {
       logger.error(`cannot send num_ping_nodes to ${this.peerName}: ${(err as Error).message}`);

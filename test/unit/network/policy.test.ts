@@ -3,8 +3,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createPolicy, nextDeadline, stepPolicy, type PolicyAction, type PolicyConfig, type PolicyEvent, type PolicyState } from '../../../src/network/index.js';
 
-const IPFAIL: PolicyConfig = { ipfail: true, trackInterfaces: [], giveupDelay: 400, returnDelay: 10_000 };
-const LINKS: PolicyConfig = { ipfail: false, trackInterfaces: ['eth0', 'eth1'], giveupDelay: 400, returnDelay: 10_000 };
+const IPFAIL: PolicyConfig = { ipfail: true, trackInterfaces: [], giveupDelay: 400, returnDelay: 10_000, judgeFrom: 0 };
+const LINKS: PolicyConfig = { ipfail: false, trackInterfaces: ['eth0', 'eth1'], giveupDelay: 400, returnDelay: 10_000, judgeFrom: 0 };
 
 interface Run {
   state: PolicyState;
@@ -204,6 +204,72 @@ describe('track_interface', () => {
   it('a link down beats more ping nodes: links are compared first', () => {
     const r = run({ ...IPFAIL, trackInterfaces: ['eth1'] }, [...peerWith(0), { type: 'pings', now: 10, count: 2 }, { type: 'link', now: 1000, iface: 'eth1', up: false }], 60_000, 2);
     expect(moves(r)).toEqual([['release', 1400]]);
+  });
+});
+
+describe('the peer heard its ping nodes long after we last did: no need to wait', () => {
+  const FAST = { ...IPFAIL, pingIntervalMs: 200 };
+  it('our uplink alone is cut: give up at once on the peer\'s fresh answer', () => {
+    const r = run(FAST, [
+      ...peerWith(1),
+      // our last reply at 9.1 s, declared dead deadping (1 s) later; the peer answers that it heard one at 10.05 s
+      { type: 'pings', now: 10_100, count: 0, lastReplyAt: 9_100 },
+      { type: 'peer-reach', now: 10_110, reach: { pings: 1, linksUp: true, lastReplyAt: 10_050, steadySince: 500 } },
+    ]);
+    expect(moves(r)).toEqual([['release', 10_110]]);
+    expect(logs(r).some((l) => /at once: .*heard a ping node 950 ms after our last reply/.test(l))).toBe(true);
+  });
+
+  it('both uplinks cut: the two last replies are within an interval: wait, then abort when the peer loses them too', () => {
+    const r = run(
+      FAST,
+      [
+        ...peerWith(1),
+        { type: 'pings', now: 10_100, count: 0, lastReplyAt: 9_100 },
+        { type: 'peer-reach', now: 10_110, reach: { pings: 1, linksUp: true, lastReplyAt: 9_250, steadySince: 500 } },
+        { type: 'peer-reach', now: 10_260, reach: { pings: 0, linksUp: true, lastReplyAt: 9_250, steadySince: 10_250 } },
+      ],
+      60_000,
+    );
+    expect(moves(r)).toEqual([]);
+  });
+
+  it('both uplinks come back, the peer\'s first: its count is new, so wait (ours comes back within the delay)', () => {
+    const r = run(
+      FAST,
+      [
+        ...peerWith(0),
+        { type: 'pings', now: 100, count: 0, lastReplyAt: 50 },
+        { type: 'peer-reach', now: 20_000, reach: { pings: 1, linksUp: true, lastReplyAt: 19_990, steadySince: 19_990 } },
+        { type: 'pings', now: 20_150, count: 1, lastReplyAt: 20_150 },
+      ],
+      60_000,
+      0,
+    );
+    expect(moves(r)).toEqual([]);
+  });
+
+  it('answers a peer that sees fewer with its own view (as ipfail answers you_are_dead), once per report', () => {
+    const r = run(FAST, [...peerWith(1), { type: 'peer-reach', now: 500, reach: { pings: 0, linksUp: true } }, { type: 'peer-reach', now: 600, reach: { pings: 0, linksUp: true } }], undefined, 1);
+    expect(told(r)).toEqual([
+      [1, true],
+      [1, true],
+      [1, true],
+    ]);
+  });
+});
+
+describe('start-up', () => {
+  it('no verdict before judgeFrom (initdead): the ping nodes first answer at different moments', () => {
+    const cfg = { ...IPFAIL, judgeFrom: 2000 };
+    const early = run(cfg, [...peerWith(1), { type: 'pings', now: 100, count: 0 }], 60_000, 0);
+    expect(moves(early)).toEqual([['release', 2400]]);
+    const settles = run(cfg, [...peerWith(1), { type: 'pings', now: 100, count: 0 }, { type: 'pings', now: 1500, count: 1 }], 60_000, 0);
+    expect(moves(settles)).toEqual([]);
+    expect(told(settles)).toEqual([
+      [0, true],
+      [1, true],
+    ]);
   });
 });
 

@@ -21,7 +21,7 @@ describe('network settings', () => {
     for (const path of ['/usr/lib/heartbeat/ipfail', '/usr/lib64/heartbeat/ipfail', '/opt/ha/ipfail']) {
       const s = networkSettings(config(`respawn hacluster ${path}\n`));
       expect(s.active).toBe(true);
-      expect(s.policy).toEqual({ ipfail: true, trackInterfaces: [], giveupDelay: 400, returnDelay: 10_000 });
+      expect(s.policy).toEqual({ ipfail: true, trackInterfaces: [], giveupDelay: 400, returnDelay: 10_000, judgeFrom: 0 });
     }
     expect(networkSettings(config('respawn hacluster /usr/lib/heartbeat/ipfail2\n')).active).toBe(false);
     expect(networkSettings(config('')).active).toBe(false);
@@ -33,6 +33,7 @@ describe('network settings', () => {
       trackInterfaces: [],
       giveupDelay: 1000,
       returnDelay: 3000,
+      judgeFrom: 0,
     });
     const off = networkSettings(config('respawn hacluster /usr/lib/heartbeat/ipfail\n', '[ipfail]\nenabled = off\n'));
     expect(off.active).toBe(false);

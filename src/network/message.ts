@@ -3,9 +3,11 @@
 //   t=you_are_dead                "I see more than you said" (you_are_dead)
 //   t=abort_giveup                "we are balanced" (send_abort_giveup)
 // sent node-to-node (`dest=` the peer). heartbeat-ts adds `hbts_links=up|down`
-// to num_ping_nodes for link tracking; ipfail reads only num_ping. A
-// Heartbeat 3.0.6 node without ipfail hands these to API clients only, so a
-// mixed cluster is not disturbed; one that runs ipfail compares counts with us.
+// (and, for the fast giveup, hbts_fresh / hbts_steady) to num_ping_nodes;
+// ipfail reads only num_ping. A Heartbeat 3.0.6 node hands a message of any
+// other type to its API clients (and runs rc.d/<t> if such a file exists,
+// spec §6), so one without ipfail is not disturbed; one that runs ipfail
+// compares counts with us.
 import { getString, messageOf, type HbMessage } from '../heartbeat/index.js';
 
 export const T_NUM_PING_NODES = 'num_ping_nodes';

@@ -14,7 +14,7 @@ import { ADMIN_ANSWER_LIMIT_MS, startControlServer, type ControlRequest, type Co
 import type { DaemonStatus } from '../control/index.js';
 import { HeartbeatNode, messageOf, type HbMessage } from '../heartbeat/index.js';
 import type { Logger } from '../log/index.js';
-import { createNetworkWatch, type NetworkWatch } from '../network/index.js';
+import { createNetworkWatch, ipfailRespawned, type NetworkWatch } from '../network/index.js';
 import { createProbeSupervisor, describeOutcome, type ProbeRunReport, type ProbeSupervisor } from '../monitor/index.js';
 import { EventJournal, loadObserveHttp, MoveTracker, type DaemonMetrics, type GroupOpResult, type Move, type ObserveServer } from '../observe/index.js';
 import {
@@ -619,6 +619,7 @@ export class Daemon {
       restartNeeded.push('heartbeat-ts.ini [resources]/[arp]');
     }
     if (!same(next.options.http, this.config.options.http)) restartNeeded.push('heartbeat-ts.ini [http]');
+    if (!same(next.options.ipfail, this.config.options.ipfail) || ipfailRespawned(next) !== ipfailRespawned(this.config)) restartNeeded.push('ipfail ([ipfail], respawn …/ipfail)');
     const applied = this.node.applyConfig(next);
     restartNeeded.push(...applied.needsRestart);
     const probesChanged = !same(next.probes, this.config.probes);

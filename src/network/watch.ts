@@ -72,7 +72,10 @@ export class NetworkWatch {
         const at = (age: number | undefined): number | null => (age === undefined ? null : now - age);
         this.step({ type: 'peer-reach', now, reach: { ...reach, lastReplyAt: at(lastReplyAgeMs), steadySince: at(steadyAgeMs) } });
       }
-      else if (says.kind === 'more') {
+      else if (says.kind === 'balanced') {
+        // ipfail's abort_giveup: the peer counted as many as we told it.
+        this.step({ type: 'peer-reach', now, reach: { pings: this.state.pings, linksUp: this.state.peer?.linksUp ?? true, lastReplyAt: null, steadySince: null } });
+      } else if (says.kind === 'more') {
         logger.info(`${e.from} says it sees more ping nodes than we do (you_are_dead)`);
         this.step({ type: 'peer-says-more', now });
       }

@@ -19,6 +19,7 @@ import {
   parseHaCf,
 } from '../config/index.js';
 import { describeTargets, resolveTargets, targetProblems } from '../notify/index.js';
+import { ipfailRespawned, networkSettings } from '../network/index.js';
 import { EXIT_FAILURE, EXIT_OK, processIo, type CliIo } from './main.js';
 import type { CommonOptions } from './options.js';
 
@@ -174,6 +175,11 @@ export function formatSummary(config: ClusterConfig, common: CommonOptions): str
   }
   const [firstTarget, ...otherTargets] = describeTargets(resolveTargets(options.notify, config.configDir));
   row('notify', firstTarget!, ...otherTargets);
+  const ipfail = options.ipfail;
+  if (haCf.pingNodes.length > 0 || ipfailRespawned(config) || ipfail.enabled !== 'auto' || ipfail.trackInterfaces.length > 0) {
+    const [first, ...more] = networkSettings(config).describe.map((line) => line.replace(/^ipfail: /, ''));
+    row('ipfail', first ?? 'off', ...more);
+  }
   const detection = haCf.deadtime + LIVENESS_CHECK_INTERVAL_MS;
   row(
     'failover',

@@ -2,6 +2,7 @@
 // heartbeat -r): one comparison for the daemon and the heartbeat layer, each
 // taking its part. Names are the words the reload summary and its log lines
 // use, in their order.
+import { isIpfailCommand } from './hacf-directives.js';
 import type { ClusterConfig } from './types.js';
 
 /** ha.cf timers the heartbeat layer takes without a restart. */
@@ -51,6 +52,9 @@ export function diffConfig(running: ClusterConfig, next: ClusterConfig): ConfigD
   }
   if (!same(next.options.http, running.options.http)) daemonNeedsRestart.push('heartbeat-ts.ini [http]');
   if (!same(next.options.notify, running.options.notify)) daemonNeedsRestart.push('heartbeat-ts.ini [notify]');
+  // ipfail's own switch is a respawn line (any path ending in ipfail), as with Heartbeat.
+  const ipfailLine = (c: ClusterConfig): boolean => c.haCf.respawn.some((line) => isIpfailCommand(line.trim().split(/\s+/)[1] ?? ''));
+  if (!same(next.options.ipfail, running.options.ipfail) || ipfailLine(next) !== ipfailLine(running)) daemonNeedsRestart.push('ipfail ([ipfail], respawn …/ipfail)');
 
   return { heartbeatApplied, heartbeatNeedsRestart, changedTimers, daemonNeedsRestart, probesChanged: !same(next.probes, running.probes) };
 }

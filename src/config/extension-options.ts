@@ -24,6 +24,13 @@
 //                fifo = PATH, file = PATH (unset: none), timeout (30s) —
 //                the ordered event stream, docs/notifications.md. Paths are
 //                absolute.
+//   [ipfail]     enabled = auto | on | off (auto: on when ha.cf has
+//                `respawn USER /…/ipfail`, as with Heartbeat's ipfail)
+//                giveup_delay (unset: 2 × keepalive, ipfail's delay_giveup)
+//                return_delay (10s: how long this node must reach as many
+//                ping nodes as its peer again before it takes its groups back)
+//                track_interface = IFACE [IFACE…] (keepalived's: loss of
+//                carrier or admin-down hands the groups over; none by default)
 //
 // Times are written as in ha.cf (a bare number is seconds, `ms`, `us`) and,
 // as in probes.ini, with an `s` suffix too (`2s`).
@@ -53,6 +60,7 @@ export const EXTENSION_DEFAULTS = {
   log: { format: 'text' },
   http: { listen: null },
   notify: { dir: null, fifo: null, file: null, timeout: 30_000 },
+  ipfail: { enabled: 'auto', giveupDelay: null, returnDelay: 10_000, trackInterfaces: [] },
 } as const satisfies Omit<ExtensionOptions, 'file'>;
 
 export function defaultExtensionOptions(file: string): ExtensionOptions {
@@ -63,6 +71,7 @@ export function defaultExtensionOptions(file: string): ExtensionOptions {
     log: { ...EXTENSION_DEFAULTS.log },
     http: { listen: null },
     notify: { ...EXTENSION_DEFAULTS.notify },
+    ipfail: { ...EXTENSION_DEFAULTS.ipfail, trackInterfaces: [] },
   };
 }
 
@@ -164,7 +173,22 @@ const SECTIONS: Readonly<Record<string, Readonly<Record<string, Apply>>>> = {
     file: absolutePath('event file', (o, v) => void (o.notify.file = v)),
     timeout: time(1, (o, v) => void (o.notify.timeout = v)),
   },
+  ipfail: {
+    enabled: choice(['auto', 'on', 'off'] as const, (o, v) => void (o.ipfail.enabled = v)),
+    giveup_delay: time(0, (o, v) => void (o.ipfail.giveupDelay = v)),
+    return_delay: time(0, (o, v) => void (o.ipfail.returnDelay = v)),
+    track_interface: (value, o) => {
+      const names = value.split(/[\s,]+/).filter((w) => w !== '');
+      const bad = names.find((n) => !INTERFACE_NAME.test(n));
+      if (bad !== undefined) return `"${bad}" is not a network interface name (1 to 15 characters, no "/", space or ":")`;
+      o.ipfail.trackInterfaces = [...new Set([...o.ipfail.trackInterfaces, ...names])];
+      return undefined;
+    },
+  },
 };
+
+/** A Linux interface name (IFNAMSIZ - 1 characters, none of "/", ":", white space). */
+const INTERFACE_NAME = /^[A-Za-z0-9_.@-]{1,15}$/;
 
 export interface ExtensionOptionsParseResult {
   /** Defaults where a line was refused; use only when no problem is an error. */

@@ -147,6 +147,11 @@ function apiauth(rest: string, ctx: LineContext): void {
   ctx.state.apiauth.push(rest);
 }
 
+/** `respawn USER /…/ipfail`: any path whose last component is ipfail. */
+export function isIpfailCommand(command: string): boolean {
+  return /(^|\/)ipfail$/.test(command);
+}
+
 function clientChild(list: 'respawn' | 'failfast'): LineHandler {
   return (rest, ctx) => {
     const [user, command] = words(rest);
@@ -159,6 +164,8 @@ function clientChild(list: 'respawn' | 'failfast'): LineHandler {
       return;
     }
     ctx.state[list].push(rest);
+    // ipfail is built in (src/network): its respawn line switches it on.
+    if (list === 'respawn' && isIpfailCommand(command)) return;
     notRunByUs('start or watch client processes')(ctx);
   };
 }

@@ -3,7 +3,7 @@ export type * from './types.js';
 export { loadClusterConfig, readConfigFile, CONFIG_FILES, MAX_CONFIG_FILE_BYTES } from './loader.js';
 export type { LoadOptions, LoadResult, ResolvingLoadOptions, ResourceResolver } from './loader.js';
 export { parseHaCf, defaultInitdead } from './hacf.js';
-export { haCfDefaultValues } from './hacf-directives.js';
+export { haCfDefaultValues, isIpfailCommand } from './hacf-directives.js';
 export type { HaCfParseOptions, HaCfParseResult } from './hacf.js';
 export { DEFAULT_UDPPORT } from './hacf-state.js';
 export { parseHaResources } from './haresources.js';

@@ -210,6 +210,8 @@ export interface ExtensionOptions {
   };
   /** `[notify]`: the ordered event stream (src/notify, docs/notifications.md). */
   readonly notify: NotifyOptions;
+  /** `[ipfail]`: network-aware failover (ipfail built in, link tracking). */
+  readonly ipfail: IpfailOptions;
 }
 
 export interface NotifyOptions {
@@ -221,6 +223,17 @@ export interface NotifyOptions {
   readonly file: string | null;
   /** How long one notify.d (or rc.d) script may run before it is killed. */
   readonly timeout: Millis;
+}
+
+export interface IpfailOptions {
+  /** auto: on when ha.cf has `respawn USER …/ipfail` (as with Heartbeat). */
+  readonly enabled: 'auto' | 'on' | 'off';
+  /** How long this node must stay worse off than its peer before it hands over; null = ipfail's 2 × keepalive. */
+  readonly giveupDelay: Millis | null;
+  /** How long it must be as well off again before it takes its groups back (auto_failback on). */
+  readonly returnDelay: Millis;
+  /** keepalived's track_interface: interfaces whose loss of carrier or admin-down hands the groups over. */
+  readonly trackInterfaces: readonly string[];
 }
 
 /** An IP literal (IPv4, or IPv6 written in brackets in the file) and a TCP port. */

@@ -16,6 +16,7 @@ import { ADMIN_ANSWER_LIMIT_MS, startControlServer, type ControlRequest, type Co
 import type { DaemonStatus } from '../control/index.js';
 import { HeartbeatNode, Lifecycle, messageOf, type HbMessage, type LifecycleTable } from '../heartbeat/index.js';
 import type { Logger } from '../log/index.js';
+import { createNetworkWatch, type NetworkWatch } from '../network/index.js';
 import { createProbeSupervisor, describeOutcome, type ProbeRunReport, type ProbeSupervisor } from '../monitor/index.js';
 import { DaemonNotifications, resolveTargets } from '../notify/index.js';
 import { EventJournal, loadObserveHttp, MoveTracker, type DaemonMetrics, type GroupOpResult, type Move, type ObserveServer } from '../observe/index.js';
@@ -83,6 +84,8 @@ export class Daemon {
   private readonly runner: GroupRunner;
   private readonly loop: ManagerLoop;
   private probes: ProbeSupervisor | undefined;
+  /** ipfail built in and track_interface (undefined when off). */
+  private network: NetworkWatch | undefined;
   private control: ControlServer | undefined;
   private readonly startedAt = Date.now();
   private readonly lifecycle = new Lifecycle<DaemonPhase>('daemon', DAEMON_LIFECYCLE, 'created');
@@ -179,6 +182,21 @@ export class Daemon {
     this.loop.enqueue({ type: 'startup-probe', now: this.now(), running, partial });
 
     await this.node.start();
+    this.network = createNetworkWatch({
+      config: cfg,
+      node: this.node,
+      logger: this.log.child('ipfail'),
+      now: () => this.now(),
+      onRelease: (reason) => {
+        this.journal.add({ kind: 'probe-release', text: `releasing every group: ${reason}` });
+        this.loop.enqueue({ type: 'probe-release', now: this.now(), reason, by: 'ipfail' });
+      },
+      onEligible: (reason) => {
+        this.journal.add({ kind: 'probe-eligible', text: `eligible again for every group: ${reason}` });
+        this.loop.enqueue({ type: 'probe-eligible', now: this.now(), reason });
+      },
+    });
+    this.network?.start();
     this.control = await startControlServer(this.paths.runDir, (request) => this.handleControl(request));
     this.startProbes();
     this.installSignalHandlers();
@@ -567,6 +585,7 @@ export class Daemon {
     this.loop.close();
     for (const [signal, handler] of this.signalHandlers) process.off(signal, handler);
     await this.probes?.stop();
+    await this.network?.stop();
     await this.control?.close();
     await this.http?.close();
     await this.node.stop();

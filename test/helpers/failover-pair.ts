@@ -59,6 +59,8 @@ export interface OurPairOptions {
   readonly autoFailback?: 'on' | 'off';
   /** ha.cf media lines (default `bcast eth0`). */
   readonly media?: readonly string[];
+  /** More ha.cf lines (e.g. `ping`, `respawn … ipfail`). */
+  readonly haCfExtra?: readonly string[];
   /** Default: [vipNginx(primary)]. */
   readonly groups?: readonly PairGroup[];
   /** The address the client probes (default VIP_ALPHA). */
@@ -287,6 +289,7 @@ export async function startOurFailoverPair(lab: Lab, opts: OurPairOptions = {}):
       initdead: haTime(Math.max(2000, 2 * deadtimeMs)),
       autoFailback: opts.autoFailback ?? 'on',
       ...(opts.media === undefined ? {} : { media: opts.media }),
+      ...(opts.haCfExtra === undefined ? {} : { extra: opts.haCfExtra }),
     }),
     haresources: groups.map((g) => `${g.home} ${g.resources.join(' ')}`).join('\n'),
     authkeys: FAILOVER_AUTHKEYS,

@@ -10,7 +10,7 @@ import { believedHolders, groupConfig, groupData, groupsIn, isHeld, myCategory, 
 import { LOCAL, NONE, rscName, union, type RscBits } from './rsc.js';
 import { requestStandby } from './standby.js';
 import { log, send, seconds, type Tx } from './tx.js';
-import type { Handover } from './types.js';
+import type { Handover, ReleaseSource } from './types.js';
 
 function ready(tx: Tx): boolean {
   const s = tx.s;
@@ -96,8 +96,11 @@ function targets(tx: Tx, group: string | undefined, event: string): string[] | u
 }
 
 /** Application probe, action standby: release the group (its category) and stay ineligible for it. */
-export function onProbeRelease(tx: Tx, group: string | undefined, reason: string): void {
+export function onProbeRelease(tx: Tx, group: string | undefined, reason: string, by: ReleaseSource = 'probe'): void {
   const s = tx.s;
+  // ipfail / track_interface use the same path; only the words differ.
+  const who = by === 'probe' ? 'Application probe' : 'ipfail';
+  const until = by === 'probe' ? 'the probe recovers' : 'its network recovers';
   const keys = targets(tx, group, 'probe-release');
   if (keys === undefined) return;
   const what = group === undefined ? 'every resource group' : `resource group ${group}`;
@@ -106,22 +109,22 @@ export function onProbeRelease(tx: Tx, group: string | undefined, reason: string
   if (s.shutdown.phase !== 'none') return;
   const held = keys.filter((key) => isHeld(groupData(s, key)));
   if (held.length === 0) {
-    log(tx, 'info', `Application probe: ${what} is not held here; this node stays ineligible for it until the probe recovers (${reason})`);
+    log(tx, 'info', `${who}: ${what} is not held here; this node stays ineligible for it until ${until} (${reason})`);
     return;
   }
   if (!s.config.niceFailback) {
-    log(tx, 'warn', `Application probe wants ${what} released (${reason}), but auto_failback legacy has no way to hand a group to a live node: it keeps running here`);
+    log(tx, 'warn', `${who} wants ${what} released (${reason}), but auto_failback legacy has no way to hand a group to a live node: it keeps running here`);
     return;
   }
   const rsc = held.reduce<RscBits>((acc, key) => union(acc, myCategory(s, key)), NONE);
   const alsoMoved = groupsIn(s, rsc)
     .map((g) => g.key)
     .filter((key) => !keys.includes(key) && isHeld(groupData(s, key)));
-  log(tx, 'warn', `Application probe: releasing ${what} (${reason}); this node stays ineligible for it until the probe recovers`);
+  log(tx, 'warn', `${who}: releasing ${what} (${reason}); this node stays ineligible for it until ${until}`);
   if (alsoMoved.length > 0) {
     log(tx, 'warn', `The standby protocol moves whole categories: releasing [${rscName(rsc)}] also moves ${alsoMoved.join(', ')}`);
   }
-  addHandover(tx, 'probe', rsc, held, `application probe: ${reason}`, tx.now);
+  addHandover(tx, 'probe', rsc, held, by === 'probe' ? `application probe: ${reason}` : reason, tx.now);
 }
 
 /** Application probe recovered: eligible again; with auto_failback on, our groups come home. */

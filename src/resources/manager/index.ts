@@ -25,6 +25,7 @@ export type {
   StandbyRequest,
   AdminAnswer,
   AdminRefusalCode,
+  ReleaseSource,
   ResourceStateName,
   StandbyPhase,
   GroupRunState,

@@ -162,7 +162,7 @@ export const EVENT_TABLE: { readonly [T in ManagerEvent['type']]: Entry<EventOf<
   'admin-standby': { spec: '§9.5', handle: (tx, ev) => onAdminStandby(tx, ev.rsc, ev.id, ev.retry === true) },
   'admin-takeover': { spec: '§9.5', handle: (tx, ev) => onAdminTakeover(tx, ev.rsc, ev.id, ev.retry === true) },
   shutdown: { spec: '§9.7', handle: (tx, ev) => onShutdown(tx, ev.reason ?? 'shutdown requested') },
-  'probe-release': { spec: 'issue 6', handle: (tx, ev) => onProbeRelease(tx, ev.group, ev.reason) },
+  'probe-release': { spec: 'issue 6', handle: (tx, ev) => onProbeRelease(tx, ev.group, ev.reason, ev.by) },
   'probe-eligible': { spec: 'issue 6', handle: (tx, ev) => onProbeEligible(tx, ev.group, ev.reason) },
   'group-result': { spec: '§9.1', handle: (tx, ev) => onGroupResult(tx, ev, ACTIVITY_HOOKS) },
   tick: { spec: '§9.3, §9.5 (timers)', handle: () => undefined },

@@ -284,6 +284,9 @@ export type ManagerState = DeepReadonly<StateData>;
 
 export type StandbyRequest = 'all' | 'local' | 'foreign' | 'failback';
 
+/** Who asks for a probe-release / probe-eligible: an application probe (default) or the network watch (ipfail, track_interface). */
+export type ReleaseSource = 'probe' | 'ipfail';
+
 export type ManagerEvent =
   /** The daemon starts the manager (logs the configuration it runs with). */
   | { readonly type: 'start'; readonly now: number }
@@ -314,7 +317,7 @@ export type ManagerEvent =
   /** SIGTERM / heartbeat -k / probe action shutdown. */
   | { readonly type: 'shutdown'; readonly now: number; readonly reason?: string }
   /** Application probe (issue 6): release `group` (undefined = every group here) and stay ineligible. */
-  | { readonly type: 'probe-release'; readonly now: number; readonly group?: string; readonly reason: string }
+  | { readonly type: 'probe-release'; readonly now: number; readonly group?: string; readonly reason: string; readonly by?: ReleaseSource }
   /** Application probe: this node is eligible for `group` (undefined = node-wide) again. */
   | { readonly type: 'probe-eligible'; readonly now: number; readonly group?: string; readonly reason: string }
   | GroupResultEvent

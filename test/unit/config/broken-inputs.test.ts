@@ -226,7 +226,7 @@ const CASES: readonly Case[] = [
   {
     name: 'unknown section in heartbeat-ts.ini',
     files: { 'heartbeat-ts.ini': '[arps]\ncount = 3\n' },
-    errors: ['heartbeat-ts.ini:1: error: unknown section [arps] (did you mean [arp]?); known sections: [resources], [arp], [log], [http], [notify]'],
+    errors: ['heartbeat-ts.ini:1: error: unknown section [arps] (did you mean [arp]?); known sections: [resources], [arp], [log], [http], [notify], [ipfail]'],
   },
   {
     name: 'bad time in heartbeat-ts.ini',

@@ -154,6 +154,26 @@ const common = (configDir: string, node = 'alpha'): CommonOptions => ({
 });
 
 describe('heartbeat --check report', () => {
+  it('says what ipfail and track_interface will do (issue 13)', () => {
+    const dir = makeConfigDir({
+      'ha.cf': VALID_HA_CF + 'ping 10.0.0.254\nping_group uplinks 10.0.0.252 10.0.0.253\nrespawn hacluster /usr/lib/heartbeat/ipfail\n',
+      'heartbeat-ts.ini': '[ipfail]\ntrack_interface = eth0\n',
+    });
+    const io = capture();
+    expect(runCheck(common(dir), io, loadClusterConfig)).toBe(0);
+    expect(io.err).toBe('');
+    const rows = io.out.split('\n').filter((l, i, all) => l.startsWith('  ipfail') || (i > 0 && all[i - 1]!.startsWith('  ipfail')) || (i > 1 && all[i - 2]!.startsWith('  ipfail')));
+    expect(rows).toEqual([
+      '  ipfail         on (ha.cf respawns ipfail (built in: no process is started)); 2 ping nodes/groups',
+      '                 a node that reaches fewer ping nodes than its peer for 2 s (giveup_delay) hands its groups over (standby); it takes them back after reaching as many again for 10 s (return_delay) with auto_failback on',
+      '                 track_interface: eth0: loss of carrier or admin-down hands the groups over after 2 s; back after 10 s of link (auto_failback on)',
+    ]);
+    const legacy = makeConfigDir({ 'ha.cf': VALID_HA_CF.replace('auto_failback on', 'auto_failback legacy') + 'ping 10.0.0.254\nrespawn hacluster /usr/lib/heartbeat/ipfail\n' });
+    const io2 = capture();
+    expect(runCheck(common(legacy), io2, loadClusterConfig)).toBe(0);
+    expect(io2.out).toContain('  ipfail         NOT active: auto_failback legacy cannot hand groups to a live node (ipfail itself refuses to run with it)');
+  });
+
   it('on a machine that is not a node, a name from uname -n checks as the first node with a warning; --node NAME does not', () => {
     const dir = makeConfigDir({ haresources: 'alpha 10.0.0.100\n' });
     const fromHostname = capture();
@@ -192,6 +212,7 @@ describe('heartbeat --check report', () => {
         '                 alive: runs "pidof nginx" every 2 s, 2 failures -> standby of group IPaddr::10.0.0.100/24/eth0',
         '  resources      timeouts start 120 s, stop 120 s, status 30 s; stop retried 10 x 1 s, then block',
         '  notify         no notify.d scripts',
+        '  ipfail         off: ping nodes are followed and reported, but losing them moves nothing (to act on them: `respawn hacluster /usr/lib/heartbeat/ipfail` in ha.cf, or [ipfail] enabled = on)',
         "  failover       a crashed peer's groups start here at most 10.25 s after its last heartbeat",
         "                 (deadtime 10 s + up to 250 ms: liveness is checked at each peer's deadline, at least every 250 ms),",
         '                 plus the time the resources take to start (at most start_timeout 120 s each;',

@@ -28,7 +28,20 @@ describe('heartbeat-ts.ini', () => {
       // off unless [http] listen is set (issue 14)
       http: { listen: null },
       notify: { dir: null, fifo: null, file: null, timeout: 30_000 },
+      // issue 13: on with ha.cf's `respawn … ipfail`; giveup_delay null = 2 × keepalive (ipfail's)
+      ipfail: { enabled: 'auto', giveupDelay: null, returnDelay: 10_000, trackInterfaces: [] },
     });
+  });
+
+  it('[ipfail]: switch, delays and tracked interfaces (issue 13)', () => {
+    const r = parse('[ipfail]\nenabled = On\ngiveup_delay = 500ms\nreturn_delay = 30s\ntrack_interface = eth0, eth1 eth1 bond0.100\n');
+    expect(r.problems).toEqual([]);
+    expect(r.value.ipfail).toEqual({ enabled: 'on', giveupDelay: 500, returnDelay: 30_000, trackInterfaces: ['eth0', 'eth1', 'bond0.100'] });
+    expect(parse('[ipfail]\nenabled = maybe\ntrack_interface = eth0 bad/name\ngiveup_dely = 1\n').problems.map(show)).toEqual([
+      'error 2: enabled: "maybe" is not one of auto, on, off',
+      'error 3: track_interface: "bad/name" is not a network interface name (1 to 15 characters, no "/", space or ":")',
+      'error 4: unknown key "giveup_dely" in [ipfail] (did you mean "giveup_delay"?); known keys: enabled, giveup_delay, return_delay, track_interface',
+    ]);
   });
 
   it('reads every key, with Heartbeat times (and an s suffix), comments and case-insensitive choices', () => {
@@ -70,11 +83,12 @@ describe('heartbeat-ts.ini', () => {
       log: { format: 'json' },
       http: { listen: null },
       notify: { dir: null, fifo: null, file: null, timeout: 30_000 },
+      ipfail: EXTENSION_DEFAULTS.ipfail,
     });
   });
 
   it.each([
-    ['[resource]\nstart_timeout = 5\n', 'error 1: unknown section [resource] (did you mean [resources]?); known sections: [resources], [arp], [log], [http], [notify]'],
+    ['[resource]\nstart_timeout = 5\n', 'error 1: unknown section [resource] (did you mean [resources]?); known sections: [resources], [arp], [log], [http], [notify], [ipfail]'],
     ['[resources]\nstart_timout = 5\n', 'error 2: unknown key "start_timout" in [resources] (did you mean "start_timeout"?); known keys: start_timeout, stop_timeout, status_timeout, stop_retries, stop_retry_interval, on_stop_failure, failed_start_standby_delay, startup_fallback_delay'],
     ['[resources]\nstart_timeout = 2 min\n', 'error 2: start_timeout: "2 min" is not a Heartbeat time: there is no minute unit; write seconds (120)'],
     ['[resources]\nstart_timeout = 2 hours\n', 'error 2: start_timeout: "2 hours" is not a time: write seconds (2, 1.5) or milliseconds (1500ms) or microseconds (500us)'],

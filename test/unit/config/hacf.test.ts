@@ -425,7 +425,7 @@ describe('ha.cf other directives', () => {
     ]);
   });
 
-  it('keeps stonith, stonith_host, respawn and failfast lines verbatim, warning that heartbeat-ts does not run them', () => {
+  it('keeps stonith, stonith_host, respawn and failfast lines verbatim, warning that heartbeat-ts does not run them (ipfail is built in: no warning)', () => {
     const r = parse(
       BASE +
         'initdead 60\nstonith baytech /etc/ha.d/conf/stonith.baytech\nstonith_host *  baytech 10.0.0.3 mylogin mysecretpassword\nrespawn hacluster /usr/lib/heartbeat/ipfail\nfailfast hacluster /usr/bin/true -x\n',
@@ -437,9 +437,10 @@ describe('ha.cf other directives', () => {
     expect(r.problems.map((p) => [p.severity, p.line])).toEqual([
       ['warning', 6],
       ['warning', 7],
-      ['warning', 8],
       ['warning', 9],
     ]);
+    const other = parse(BASE + 'initdead 60\nrespawn hacluster /usr/lib/heartbeat/ipfailover\n');
+    expect(other.problems.map((p) => [p.severity, p.line])).toEqual([['warning', 6]]);
   });
 
   it('logging: with no logfile, debugfile or logfacility logd is used; use_logd off is then refused', () => {

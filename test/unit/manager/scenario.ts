@@ -168,6 +168,13 @@ function parseEvent(w: string[], now: number, where: string): ManagerEvent {
       const reason = rest.slice(1).join(' ');
       return group === undefined ? { type: name, now, reason } : { type: name, now, group, reason };
     }
+    // The network watch (issue 13: ipfail, track_interface) asks on the probes' path, node-wide.
+    case 'ipfail-release':
+      need(1);
+      return { type: 'probe-release', now, reason: rest.join(' '), by: 'ipfail' };
+    case 'ipfail-eligible':
+      need(1);
+      return { type: 'probe-eligible', now, reason: rest.join(' ') };
     case 'result': {
       need(3);
       const [op, key, outcome, resource, ...why] = rest;

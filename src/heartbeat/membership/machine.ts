@@ -517,6 +517,13 @@ export class Membership {
       replayRejected: () => void this.replaysRejected++,
       restarted: (node, generation, previousGeneration) =>
         this.emit({ type: 'peerRestarted', node: node.name, generation, previousGeneration }),
+      // Heartbeat's comm up counts any packet (spec §8.3) and legacy
+      // req_our_resources then counts the peers whose status is active
+      // (§9.4): a starting peer that hears our NS_ackmsg of its first seqs
+      // before any status of ours comes up seeing nobody active and takes its
+      // groups without asking, while we hold them. So our status goes out
+      // first (the ACK, if due, queues behind it).
+      peerStarted: () => this.sendLocalStatus(),
     };
   }
 

@@ -41,6 +41,12 @@ export interface FilterContext {
   /** A message from an older generation than the one we know: Heartbeat's "attempted replay attack". */
   replayRejected(node: NodeRecord): void;
   restarted(node: NodeRecord, generation: number, previousGeneration: number): void;
+  /**
+   * The first status of a peer's new generation (it just started, or
+   * restarted), before this packet is ACKed: it decides from the first
+   * packet it hears from us whether anybody is active (spec §8.3, §9.4).
+   */
+  peerStarted(node: NodeRecord): void;
 }
 
 export function uuidEqual(a: Uint8Array, b: Uint8Array): boolean {
@@ -135,6 +141,7 @@ export function shouldDropMessage(ctx: FilterContext, node: NodeRecord, msg: HbM
         ctx.log('info', `Heartbeat restart on node ${node.name}`);
         ctx.restarted(node, gen, track.generation);
       }
+      if (!node.isLocal) ctx.peerStarted(node);
       resetSeqTrack(node);
       node.remoteTs = 0;
       node.lastStatusAt = undefined;

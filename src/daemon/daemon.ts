@@ -209,6 +209,11 @@ export class Daemon {
         this.triggerMessage = undefined;
       }
     });
+    // A peer's message for another node: the manager only learns from it (a legacy peer taking its group without asking, issue 9).
+    node.on('overheard', (e) => {
+      const parsed = toClusterMessage(e.message);
+      if (parsed.ok) this.dispatch({ type: 'message', now: this.now(), message: parsed.message });
+    });
     node.on('localHeartbeatLost', () => {
       this.log.crit('No local heartbeat: this process stalled longer than its dead time; the peer may have taken over');
     });

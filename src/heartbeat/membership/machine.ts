@@ -13,7 +13,7 @@ import { getBinary, getString, messageOf, type HbMessage } from '../wire/message
 import { createNode, isAlive, resetSeqTrack, viewOf, type NodeRecord } from './node-table.js';
 import { hex, parseDecimal, parseHex } from './numbers.js';
 import { MAX_HISTORY, SendHistory } from './send-history.js';
-import { ackDue, isNullUuid, shouldDropMessage, uuidEqual, type FilterContext } from './sequence-filter.js';
+import { ackDue, isNullUuid, isToUs, shouldDropMessage, uuidEqual, type FilterContext } from './sequence-filter.js';
 import { isUnsequencedType, stampOutgoing } from './stamp.js';
 import type {
   LogLevel,
@@ -456,12 +456,22 @@ export class Membership {
     node.anyPacketsYet = true;
 
     const verdict = shouldDropMessage(this.filterContext(), node, msg, t, seq);
-    if (verdict === 'drop') return;
+    if (verdict === 'drop') {
+      if (this.isOverheard(node, msg, seq)) this.emit({ type: 'overheard', message: msg, messageType: t, from: node.name });
+      return;
+    }
     if (origin) this.refreshLink(node, origin.link);
     if (verdict === 'duplicate') return;
 
     this.dispatch(t, node, msgtime, seq, msg, origin);
     if (!this.linksUp) this.checkCommIsUp();
+  }
+
+  /** Dropped only because it is for another node: a peer's current generation, accepted in sequence. */
+  private isOverheard(node: NodeRecord, msg: HbMessage, seq: number): boolean {
+    if (node.isLocal || seq === 0 || node.track.lastSeq !== seq) return false;
+    if (parseHex(getString(msg, 'hg') ?? '') !== node.track.generation) return false;
+    return !isToUs(msg, this.local.name, this.config.uuid);
   }
 
   private learnUuid(node: NodeRecord, uuid: Uint8Array | undefined): void {

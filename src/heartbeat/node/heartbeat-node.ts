@@ -516,6 +516,9 @@ export class HeartbeatNode {
           ...(a.link === undefined ? {} : { link: a.link }),
         });
         return;
+      case 'overheard':
+        this.emitSafely('overheard', { message: a.message, type: a.messageType, from: a.from });
+        return;
       case 'nodeStatus':
         this.emitSafely('nodeStatus', {
           node: a.node,

@@ -54,6 +54,8 @@ export interface HeartbeatNodeEvents {
   peerReturnedAfterPartition: [{ readonly node: string }];
   /** Every cluster message for the layer above, including our own (see ClusterMessageEvent.fromSelf). */
   message: [ClusterMessageEvent];
+  /** A peer's message for another node, not delivered (see MembershipAction 'overheard'). */
+  overheard: [{ readonly message: HbMessage; readonly type: string; readonly from: string }];
   lateHeartbeat: [{ readonly node: string; readonly intervalMs: number; readonly beyondDeadtime: boolean }];
   /** Our own status messages stopped coming back within our dt (spec §8.5: Heartbeat restarts). */
   localHeartbeatLost: [];

@@ -6,7 +6,7 @@
 import { onGroupResult, pump } from './activities.js';
 import { ipRequestMessage, type ClusterMessage } from './cluster-message.js';
 import { attemptHandovers, attemptPull, onProbeEligible, onProbeRelease } from './handover.js';
-import { onIpRequest, onIpRequestResp } from './legacy.js';
+import { onIpRequest, onIpRequestResp, onOverheard } from './legacy.js';
 import { announce, announceHealSettled, audit, notePartitionHeal, onCommUp, onResource, onStarting } from './negotiation.js';
 import { forgetSplitSeenBy, onPeerReturned, onStartupProbe } from './reconcile.js';
 import { cancelStandby, onAdminStandby, onAdminTakeover, onHbTakeover, processAsk } from './standby.js';
@@ -52,7 +52,10 @@ function onMessage(tx: Tx, m: ClusterMessage): void {
     log(tx, 'warn', `t=${m.t} from ${m.src}, which is not a node of ha.cf: ignored`);
     return;
   }
-  if (m.dest !== undefined && m.dest !== s.config.localNode) return;
+  if (m.dest !== undefined && m.dest !== s.config.localNode) {
+    onOverheard(tx, m);
+    return;
+  }
   peer.anyPackets = true;
   const entry = MESSAGE_TABLE[m.t];
   if (entry === undefined) {

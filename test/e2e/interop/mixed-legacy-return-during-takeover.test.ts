@@ -145,5 +145,7 @@ describe('mixed legacy (real primary + heartbeat-ts backup): the primary returns
     expect(heardFirst && `${fieldOf(heardFirst, 't')} ${fieldOf(heardFirst, 'st')}`).toBe('status active');
     expect(fieldOf(decided, 't'), 'the returning primary must ask for its group (a peer is active, spec §9.4)').toBe('ip-request');
     expect(c().watcher.doubles(back)).toEqual([]);
+    // It asked, so our overheard-"don't ask" safety net (docs/resource-manager.md §3.5) had nothing to do.
+    expect(backup.readLog()).not.toMatch(/without asking/);
   }, 180_000);
 });

@@ -53,3 +53,31 @@ describe('a peer that starts hears our status before anything else (spec §8.3, 
     expect(answers[0]).toBe('status active');
   });
 });
+
+describe("a peer's message for another node is overheard, never delivered (issue 9)", () => {
+  const dontAsk = (bravo: Peer): HbMessage =>
+    bravo.message([
+      ['t', 'ip-request-resp'],
+      ['dest', 'bravo'],
+      ['ipaddr', '10.77.0.100'],
+      ['weown', 'yes'],
+      ['ok', 'OK'],
+    ]);
+  const kinds = (actions: ReturnType<Driver['receive']>): string[] => actions.filter((a) => a.type === 'deliver' || a.type === 'overheard').map((a) => a.type);
+
+  it('in sequence and from the current generation: overheard; the same for us: delivered', () => {
+    const { d, bravo } = activePair();
+    expect(kinds(d.receive(dontAsk(bravo)))).toEqual(['overheard']);
+    expect(kinds(d.receive(bravo.message([['t', 'ip-request-resp'], ['dest', 'alpha'], ['ipaddr', 'k'], ['ok', 'OK']])))).toEqual(['deliver']);
+  });
+
+  it('a duplicate, or a message of an older generation (replay): nothing', () => {
+    const { d, bravo } = activePair();
+    const m = dontAsk(bravo);
+    d.receive(m);
+    expect(kinds(d.receive(m))).toEqual([]);
+    const old = new Peer({ generation: bravo.generation - 1 });
+    old.seq = bravo.seq;
+    expect(kinds(d.receive(dontAsk(old)))).toEqual([]);
+  });
+});

@@ -45,6 +45,13 @@ export function toManagerEvent(e: HeartbeatEvent, ctx: MappingContext): MappedEv
       if (!parsed.ok) return { unusable: `cluster message from ${e.from} not usable by the resource manager: ${parsed.error}` };
       return { event: { type: 'message', now, message: parsed.message }, trigger: e.message };
     }
+    case 'overheard': {
+      // A peer's message for another node: the manager only learns from it
+      // (a legacy peer taking its own group without asking, spec §9.4); it
+      // starts nothing, so it carries no triggering message.
+      const parsed = toClusterMessage(e.message);
+      return parsed.ok ? { event: { type: 'message', now, message: parsed.message } } : undefined;
+    }
     default:
       return undefined;
   }

@@ -102,13 +102,14 @@ export function mixedHaCf(nodes: readonly string[], autoFailback: AutoFailback):
 
 export const MIXED_AUTHKEYS = 'auth 1\n1 md5 mixed-lab-secret\n';
 
-export function mixedHaresources(home: string, vip: string, prefixLength: number): string {
-  return `${home} IPaddr::${vip}/${prefixLength}/eth0 nginx\n`;
+export function mixedHaresources(home: string, vip: string, prefixLength: number, extra?: string): string {
+  return `${home} IPaddr::${vip}/${prefixLength}/eth0 ${extra === undefined ? '' : `${extra} `}nginx\n`;
 }
 
 interface NodeFiles {
   readonly nodes: readonly string[];
   readonly haresources: string;
+  readonly resourceScripts: Readonly<Record<string, string>>;
 }
 
 /** The real daemon cannot be asked what dt it advertises: 5 s after its pid file, plus two keepalives and room for a loaded machine. */
@@ -147,7 +148,7 @@ function realNode(host: LabHost, files: NodeFiles): MixedNode {
       await h().crash();
     },
     start: async (autoFailback) => {
-      const opts = { haCf: mixedHaCf(files.nodes, autoFailback), haresources: files.haresources, authkeys: MIXED_AUTHKEYS, nginx: true, labTrace: false };
+      const opts = { haCf: mixedHaCf(files.nodes, autoFailback), haresources: files.haresources, authkeys: MIXED_AUTHKEYS, nginx: true, labTrace: false, resourceScripts: files.resourceScripts };
       handle = handle ? await handle.restart(opts) : await startRealHeartbeat(host, opts);
       startedAt = Date.now();
     },
@@ -209,7 +210,7 @@ function ourNodeOf(host: LabHost, files: NodeFiles): MixedNode {
       if (h().isRunning()) throw new Error(`heartbeat-ts ${host.name} survived the crash`);
     },
     start: async (autoFailback) => {
-      const opts: OurNodeOptions = { nodeName: host.name, haCf: mixedHaCf(files.nodes, autoFailback), haresources: files.haresources, authkeys: MIXED_AUTHKEYS, nginx: true };
+      const opts: OurNodeOptions = { nodeName: host.name, haCf: mixedHaCf(files.nodes, autoFailback), haresources: files.haresources, authkeys: MIXED_AUTHKEYS, nginx: true, resourceScripts: files.resourceScripts };
       handle = handle ? await restartOurNode(handle, opts) : await startOurNode(host, opts);
       startedAt = Date.now();
     },
@@ -227,6 +228,12 @@ export interface MixedClusterOptions {
   /** Which implementation is the primary (the group's home node, on the lab's first host). */
   readonly primaryKind: NodeKind;
   readonly onProgress?: (message: string) => void;
+  /**
+   * One more resource.d script in the group, between the IPaddr and nginx
+   * (`name::args`), installed on both nodes: e.g. a start that can be held
+   * open to widen a window deterministically.
+   */
+  readonly extraResource?: { readonly name: string; readonly args: readonly string[]; readonly file: string };
 }
 
 export interface MixedCluster {
@@ -269,7 +276,12 @@ export async function startMixedCluster(lab: Lab, opts: MixedClusterOptions): Pr
   const bHost = lab.host(bSpec.name);
   const client = lab.host(cSpec.name);
   const vip = '10.77.0.100';
-  const files: NodeFiles = { nodes: [pHost.name, bHost.name], haresources: mixedHaresources(pHost.name, vip, lab.prefixLength) };
+  const extra = opts.extraResource;
+  const files: NodeFiles = {
+    nodes: [pHost.name, bHost.name],
+    haresources: mixedHaresources(pHost.name, vip, lab.prefixLength, extra && [extra.name, ...extra.args].join('::')),
+    resourceScripts: extra ? { [extra.name]: extra.file } : {},
+  };
   const make = (kind: NodeKind, host: LabHost): MixedNode => (kind === 'real' ? realNode(host, files) : ourNodeOf(host, files));
   const primary = make(opts.primaryKind, pHost);
   const backup = make(opts.primaryKind === 'real' ? 'ours' : 'real', bHost);

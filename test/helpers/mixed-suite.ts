@@ -353,15 +353,12 @@ export function defineMixedSuite(primaryKind: NodeKind): void {
         await ensure('legacy');
         const { primary, backup } = c();
         const since = Date.now();
-        const backupLogFrom = backup.logSize();
         const at = await c().crash(primary);
         const o = record(`legacy: crash of ${primary.label} → ${backup.label} serves`, await c().outage(at, backup, MIXED_DEADTIME_MS + 30_000));
         expect(o.eventToServedMs).toBeLessThan(MIXED_DEADTIME_MS + CRASH_MARGIN_MS);
-        // A reboot takes longer than the takeover: the primary returns once the
-        // backup has finished it. (Legacy exchanges no holdings: a node whose
-        // comm comes up on a packet sent before the peer's status counts no
-        // active peer and takes its group itself, spec §8.3, §9.4.)
-        await backup.waitForLog(/mach_down takeover complete/, 10_000, backupLogFrom);
+        // The primary returns as soon as the backup serves, its takeover maybe
+        // not finished: the window itself is pinned by
+        // mixed-legacy-return-during-takeover.test.ts (issue 9).
         const back = await c().returnAfterCrash(primary, 'legacy');
         const f = record(`legacy: ${primary.label} returns → group home by ip-request (event = daemon start)`, await c().outage(back, primary, SETTLE_TIMEOUT_MS));
         expect(f.eventToServedMs).toBeLessThan(SETTLE_TIMEOUT_MS);

@@ -22,7 +22,7 @@ import { LocalStatus } from './local-status.js';
 import { viewOf, type NodeRecord } from './node-table.js';
 import { parseHex } from './numbers.js';
 import { Outgoing } from './outgoing.js';
-import { isNullUuid, uuidEqual } from './sequence-filter.js';
+import { isNullUuid, isToUs, uuidEqual } from './sequence-filter.js';
 import { Sequencing } from './sequencing.js';
 import { isUnsequencedType } from './stamp.js';
 import type { MembershipAction, MembershipConfig, MembershipEvent, MembershipSnapshot, Millis, ReceiveOrigin } from './types.js';
@@ -200,12 +200,22 @@ export class Membership {
     node.anyPacketsYet = true;
 
     const verdict = this.sequencing.filter(node, msg, t, seq);
-    if (verdict === 'drop') return;
+    if (verdict === 'drop') {
+      if (this.isOverheard(node, msg, seq)) core.emit({ type: 'overheard', message: msg, messageType: t, from: node.name });
+      return;
+    }
     if (origin) this.liveness.refreshLink(node, origin.link);
     if (verdict === 'duplicate') return;
 
     this.dispatch(t, node, msgtime, seq, msg, origin);
     if (!core.linksUp) this.join.checkCommIsUp();
+  }
+
+  /** Dropped only because it is for another node: a peer's current generation, accepted in sequence. */
+  private isOverheard(node: NodeRecord, msg: HbMessage, seq: number): boolean {
+    if (node.isLocal || seq === 0 || node.track.lastSeq !== seq) return false;
+    if (parseHex(getString(msg, 'hg') ?? '') !== node.track.generation) return false;
+    return !isToUs(msg, this.core.local.name, this.core.config.uuid);
   }
 
   private learnUuid(node: NodeRecord, uuid: Uint8Array | undefined): void {

@@ -154,6 +154,13 @@ export class Sequencing {
         node.remoteTs = 0;
         node.lastStatusAt = undefined;
         node.statusSeq = 0;
+        // Heartbeat's comm up counts any packet (spec §8.3) and legacy
+        // req_our_resources then counts the peers whose status is active
+        // (§9.4): a peer that starts and hears our NS_ackmsg of its first seqs
+        // before any status of ours comes up seeing nobody active and takes its
+        // groups without asking, while we hold them. So our status goes out
+        // first (the ACK this filter run may owe comes after this effect).
+        if (!node.isLocal) this.localStatus.send();
         return;
       case 'returnedAfterPartition':
         core.emit({ type: 'peerReturnedAfterPartition', node: node.name });

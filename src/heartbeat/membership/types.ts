@@ -97,6 +97,12 @@ export type MembershipAction =
       readonly fromSelf: boolean;
       readonly link?: string;
     }
+  /**
+   * A peer's fresh, in-sequence message addressed to another node: dropped
+   * as Heartbeat drops it (never delivered), but offered to whoever can
+   * learn from it (a legacy peer's self-addressed ip-request-resp, issue 9).
+   */
+  | { readonly type: 'overheard'; readonly message: HbMessage; readonly messageType: string; readonly from: string }
   | {
       readonly type: 'nodeStatus';
       readonly node: string;

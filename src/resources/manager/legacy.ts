@@ -3,7 +3,7 @@
 // the group up and answers `ip-request-resp`, and the asker takes it.
 import type { Finished } from './activities.js';
 import { ipRequestRespMessage, type ClusterMessage } from './cluster-message.js';
-import { groupConfig } from './groups.js';
+import { groupConfig, groupData, isHeld } from './groups.js';
 import { announce } from './holding.js';
 import { enqueue } from './queue.js';
 import { log, send, type Tx } from './tx.js';
@@ -74,4 +74,27 @@ export function legacyTakeDone(tx: Tx): void {
     s.localWorkDone = true;
     announce(tx, 'ip-request-resp');
   }
+}
+
+/**
+ * A peer's message for another node (Heartbeat drops these). One matters: a
+ * legacy peer's `ip-request-resp` to itself is req_resource's "don't ask"
+ * (spec §9.4): it counted no other active node at its comm up and takes its
+ * own group without asking. Two real nodes end up both holding the group
+ * then; the home node gets its groups in legacy mode anyway, so if we hold
+ * (or are starting) that group we give it up (after the activity running
+ * now) and do not start it again.
+ */
+export function onOverheard(tx: Tx, msg: ClusterMessage): void {
+  const s = tx.s;
+  if (s.config.niceFailback || msg.t !== 'ip-request-resp' || msg.dest !== msg.src || msg.ok !== 'OK') return;
+  const key = msg.ipaddr;
+  const g = key === undefined ? undefined : groupConfig(s, key);
+  if (key === undefined || g === undefined || g.node !== msg.src) return;
+  const peer = s.peers[msg.src];
+  if (peer !== undefined && !peer.legacyHolds.includes(key)) peer.legacyHolds.push(key);
+  // A start of it not begun yet is skipped now that the peer is believed to hold it (activities' stillRight).
+  if (!isHeld(groupData(s, key))) return;
+  log(tx, 'warn', `${msg.src} takes resource group ${key} without asking (it saw no other active node, spec §9.4) while this node holds it: giving it up to its home node`);
+  enqueue(tx, { kind: 'release', keys: [key], reason: `${msg.src} took its group ${key} without asking (legacy)` });
 }

@@ -128,7 +128,7 @@ function explain(s: AnyState, key: string, home: string, holder: string): string
       } else {
         parts.push(
           s.peers[holder]?.legacyHolds.includes(key) === true
-            ? `${holder} holds it: it asked for it (ip-request) and this node let it go.`
+            ? `${holder} holds it: it asked for it (ip-request) and this node let it go, or it took it without asking (its own ip-request-resp).`
             : `${holder} presumably holds it: it is the home node and active, and auto_failback legacy gives every group to its home node.`,
         );
       }

@@ -7,7 +7,7 @@
 import { onGroupResult, pump, type ActivityHooks } from './activities.js';
 import { ipRequestMessage, type ClusterMessage } from './cluster-message.js';
 import { attemptHandovers, attemptPull, onProbeEligible, onProbeRelease, startFailed } from './handover.js';
-import { legacyGiveDone, legacyTakeDone, onIpRequest, onIpRequestResp } from './legacy.js';
+import { legacyGiveDone, legacyTakeDone, onIpRequest, onIpRequestResp, onOverheard } from './legacy.js';
 import { announce } from './holding.js';
 import { acquireLocalDone, announceHealSettled, audit, notePartitionHeal, onCommUp, onResource, onStarting } from './negotiation.js';
 import { completeDone, forgetSplitSeenBy, onPeerReturned, onStartupProbe, reacquireDone, releaseDone } from './reconcile.js';
@@ -54,7 +54,10 @@ function onMessage(tx: Tx, m: ClusterMessage): void {
     log(tx, 'warn', `t=${m.t} from ${m.src}, which is not a node of ha.cf: ignored`);
     return;
   }
-  if (m.dest !== undefined && m.dest !== s.config.localNode) return;
+  if (m.dest !== undefined && m.dest !== s.config.localNode) {
+    onOverheard(tx, m);
+    return;
+  }
   peer.anyPackets = true;
   const entry = MESSAGE_TABLE[m.t];
   if (entry === undefined) {

@@ -78,6 +78,14 @@ describe('toManagerEvent', () => {
     });
   });
 
+  it('an overheard message (a peer\'s, for another node) reaches the manager without a trigger: it starts nothing by itself', () => {
+    const message = messageOf([['t', 'ip-request-resp'], ['src', 'alpha'], ['dest', 'alpha'], ['ipaddr', '10.0.0.1'], ['ok', 'OK']]);
+    expect(toManagerEvent({ kind: 'overheard', message, messageType: 'ip-request-resp', from: 'alpha' }, ctx)).toEqual({
+      event: { type: 'message', now: 1234, message: { t: 'ip-request-resp', src: 'alpha', dest: 'alpha', ipaddr: '10.0.0.1', ok: 'OK' } },
+    });
+    expect(toManagerEvent({ kind: 'overheard', message: messageOf([['t', 'x']]), messageType: 'x', from: 'alpha' }, ctx)).toBeUndefined();
+  });
+
   it('the shell\'s own signals do not reach the manager', () => {
     const ignored: HeartbeatEvent[] = [
       { kind: 'linkStatus', node: 'bravo', link: 'eth0', status: 'up' },

@@ -23,7 +23,8 @@ import type { DaemonStatus } from '../../src/control/status.js';
 import { labHaCf, startOurNode, type OurNode, type OurNodeOptions } from './hbts-node.js';
 import type { Lab, LabHost } from './netns.js';
 import { haTime } from './real-heartbeat-config.js';
-import { dropStaleAddresses, type FailoverKind, type FailoverMeasurement } from './real-heartbeat-failover.js';
+import { type FailoverKind, type FailoverMeasurement } from './real-heartbeat-failover.js';
+import { dropStaleAddresses } from './lab-addresses.js';
 import { computeOutage, startProber, type Outage, type Prober } from './real-heartbeat-outage.js';
 import { pidFileProcessAlive, startExclusivityWatcher, type ExclusivityWatcher, type WatchedProcess } from './failover-watch.js';
 

@@ -18,9 +18,10 @@
 import { rmSync } from 'node:fs';
 import { requestDaemon } from '../../src/control/index.js';
 import type { DaemonStatus } from '../../src/control/status.js';
-import { startRealHeartbeat, waitUntil, type RealHeartbeatNode } from './real-heartbeat.js';
+import { startRealHeartbeat, type RealHeartbeatNode } from './real-heartbeat.js';
+import { waitUntil } from './wait.js';
 import { restartOurNode, startOurNode, type OurNode, type OurNodeOptions } from './hbts-node.js';
-import { dropStaleAddresses } from './real-heartbeat-failover.js';
+import { dropStaleAddresses } from './lab-addresses.js';
 import { computeOutage, startProber, type Outage, type Prober } from './real-heartbeat-outage.js';
 import { startWatcher, type Watcher } from './mixed-watch.js';
 import type { Lab, LabHost } from './netns.js';

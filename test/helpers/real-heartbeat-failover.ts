@@ -21,12 +21,13 @@
 //             auto_failback on; primary must serve again. The outage is the
 //             client-visible gap while the group moves home; eventToServedMs
 //             also counts the primary's start-up.
-import { execa } from 'execa';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Lab, LabHost } from './netns.js';
 import { realAuthkeys, realHaCf, realHaresources, realMediaLines, vipNginxGroup, type RealAuthMethod, type RealMediaKind } from './real-heartbeat-config.js';
 import { computeOutage, startProber, type Prober } from './real-heartbeat-outage.js';
-import { startRealHeartbeat, waitUntil, type RealHeartbeatNode } from './real-heartbeat.js';
+import { startRealHeartbeat, type RealHeartbeatNode } from './real-heartbeat.js';
+import { waitUntil } from './wait.js';
+import { dropStaleAddresses } from './lab-addresses.js';
 
 export type FailoverKind = 'crash' | 'graceful' | 'standby' | 'failback';
 export const FAILOVER_KINDS: readonly FailoverKind[] = ['crash', 'graceful', 'standby', 'failback'];
@@ -88,33 +89,6 @@ function defaultVip(ip: string): string {
   const parts = ip.split('.');
   if (parts.length !== 4) throw new Error(`cannot derive a VIP from ${ip}; pass vip`);
   return [...parts.slice(0, 3), '100'].join('.');
-}
-
-/** IPv4 addresses (with prefix) on the host's lab interface. */
-export async function addressesOf(host: LabHost): Promise<string[]> {
-  const r = await execa('ip', ['-n', host.ns, '-4', '-o', 'addr', 'show', 'dev', host.iface], { reject: false });
-  const out: string[] = [];
-  for (const line of String(r.stdout ?? '').split('\n')) {
-    const m = /\binet (\d+\.\d+\.\d+\.\d+\/\d+)/.exec(line);
-    if (m?.[1]) out.push(m[1]);
-  }
-  return out;
-}
-
-export async function hasAddress(host: LabHost, ip: string): Promise<boolean> {
-  return (await addressesOf(host)).some((a) => a.startsWith(`${ip}/`));
-}
-
-/** Poll (every `everyMs`, bounded) until `ip` is present on (or absent from) the host; resolves with the epoch ms it was seen. */
-export async function waitForAddress(host: LabHost, ip: string, present: boolean, timeoutMs: number, everyMs = 20): Promise<number> {
-  return waitUntil(`${ip} ${present ? 'on' : 'off'} ${host.name}`, timeoutMs, async () => ((await hasAddress(host, ip)) === present ? Date.now() : undefined), everyMs);
-}
-
-/** Addresses a dead node would not have after a reboot: everything on its lab interface but its own. */
-export async function dropStaleAddresses(host: LabHost): Promise<void> {
-  for (const a of await addressesOf(host)) {
-    if (!a.startsWith(`${host.ip}/`)) await execa('ip', ['-n', host.ns, 'addr', 'del', a, 'dev', host.iface], { reject: false });
-  }
 }
 
 async function rscStatus(n: RealHeartbeatNode): Promise<string> {

@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAILOVER_LAB_HOSTS, VIP_ALPHA, startOurFailoverPair, type OurFailoverPair } from '../../helpers/failover-pair.js';
 import { DIST_CLI } from '../../helpers/hbts-node.js';
 import { createLab, type Lab } from '../../helpers/netns.js';
-import { waitUntil } from '../../helpers/real-heartbeat.js';
+import { waitUntil } from '../../helpers/wait.js';
 
 const KEEPALIVE_MS = 200;
 const DEADTIME_MS = 1000;

@@ -79,7 +79,7 @@ export interface RealFailoverPair {
   primary(): RealHeartbeatNode;
   backup(): RealHeartbeatNode;
   readonly prober: Prober;
-  /** Bring the pair back to: both running, primary serving, both active and resource-stable. */
+  /** Wait (bounded) until both run, the primary serves, both are active, resource-stable and past their first 5 s. Starts nothing, hands nothing over. */
   steady(): Promise<void>;
   measure(kind: FailoverKind): Promise<FailoverMeasurement>;
   dispose(): Promise<void>;
@@ -160,19 +160,20 @@ export async function startRealFailoverPair(lab: Lab, opts: RealFailoverOptions 
     primary = await p().restart();
   };
 
+  /** Both up but the backup serves (after hb_standby): hb_takeover on the primary asks for the group back. */
+  const bringGroupHome = async (): Promise<void> => {
+    if (probe.results().filter((r) => r.ok).at(-1)?.body !== bHost.name) return;
+    await waitStable(Date.now() + settleTimeoutMs, false);
+    progress(`hb_takeover on ${pHost.name} to bring the group home`);
+    const r = await p().hbTakeover('all');
+    if (r.exitCode !== 0) throw new Error(`hb_takeover failed on ${pHost.name}: ${r.stderr || r.stdout}`);
+  };
+
+  /** Waits (bounded) until the primary serves, both are stable and past their first 5 s; starts nothing, hands nothing over. */
   const steady = async (): Promise<void> => {
     const deadline = Date.now() + settleTimeoutMs;
     if (!b().isRunning()) throw new Error(`backup ${bHost.name} is not running`);
-    if (!p().isRunning()) {
-      // auto_failback on: the group comes home by itself once the primary is back.
-      await rebootPrimary();
-    } else if (probe.results().filter((r) => r.ok).at(-1)?.body === bHost.name) {
-      // Both up but the backup serves (after hb_standby): ask for the group back.
-      await waitStable(deadline, false);
-      progress(`hb_takeover on ${pHost.name} to bring the group home`);
-      const r = await p().hbTakeover('all');
-      if (r.exitCode !== 0) throw new Error(`hb_takeover failed on ${pHost.name}: ${r.stderr || r.stdout}`);
-    }
+    if (!p().isRunning()) throw new Error(`primary ${pHost.name} is not running`);
     await probe.waitForServedBy(pHost.name, Math.max(1, deadline - Date.now()), Date.now());
     await waitStable(deadline, true);
     // A daemon advertises dt = deadtime + 2 s during its first 5 s (spec §8.1):
@@ -203,6 +204,11 @@ export async function startRealFailoverPair(lab: Lab, opts: RealFailoverOptions 
 
   const serveTimeout = deadtimeMs + 30_000;
   const measure = async (kind: FailoverKind): Promise<FailoverMeasurement> => {
+    // Each run starts from the steady state, whatever the previous one left:
+    // a crashed primary is rebooted (auto_failback on brings the group home),
+    // a group left on the backup by hb_standby is taken back.
+    if (!p().isRunning()) await rebootPrimary();
+    else await bringGroupHome();
     await steady();
     let eventAtMs: number;
     let expected: string;

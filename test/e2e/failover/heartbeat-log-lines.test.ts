@@ -110,7 +110,8 @@ describe('Heartbeat\'s log lines (CTS CM_hb.py patterns) from two heartbeat-ts n
     await p().waitHolders({ [GROUP]: 'bravo' });
     expect(linesSince('bravo', from, new RegExp(CM_HB_PATTERNS['Pat:StandbyOK']))).not.toEqual([]);
     expect(linesSince('alpha', fromA, /info: Going standby \[all\]\./)).toHaveLength(1);
-    // hb_takeover brings the group home (steady() runs it on alpha).
+    // hb_takeover on alpha brings the group home.
+    await p().bringGroupsHome();
     await p().steady();
   });
 

@@ -24,7 +24,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { DIST_CLI, startOurNode, type OurNode } from '../test/helpers/hbts-node.js';
 import { createLab, type Lab } from '../test/helpers/netns.js';
 import { haTime, realAuthkeys, realHaCf, realHaresources } from '../test/helpers/real-heartbeat-config.js';
-import { realHeartbeatInstalled, startRealHeartbeat, waitUntil, type RealHeartbeatNode } from '../test/helpers/real-heartbeat.js';
+import { realHeartbeatInstalled, startRealHeartbeat, type RealHeartbeatNode } from '../test/helpers/real-heartbeat.js';
+import { waitUntil } from '../test/helpers/wait.js';
 
 const CLK_TCK = 100; // getconf CLK_TCK on Linux
 const HOSTS = [

@@ -23,7 +23,8 @@ import type { DaemonStatus } from '../../src/control/status.js';
 import { labHaCf, startOurNode, type OurNode, type OurNodeOptions } from './hbts-node.js';
 import type { Lab, LabHost } from './netns.js';
 import { haTime } from './real-heartbeat-config.js';
-import { dropStaleAddresses, type FailoverKind, type FailoverMeasurement } from './real-heartbeat-failover.js';
+import { type FailoverKind, type FailoverMeasurement } from './real-heartbeat-failover.js';
+import { dropStaleAddresses } from './lab-addresses.js';
 import { computeOutage, startProber, type Outage, type Prober } from './real-heartbeat-outage.js';
 import { pidFileProcessAlive, startExclusivityWatcher, type ExclusivityWatcher, type WatchedProcess } from './failover-watch.js';
 
@@ -148,8 +149,21 @@ export interface OurFailoverPair {
   waitPastStartup(timeoutMs?: number): Promise<void>;
   /** First probe answered by `expected` at or after `eventAtMs`, and the outage around it (every earlier probe has reported). */
   servedBy(expected: string, eventAtMs: number, timeoutMs: number): Promise<ServedOutage>;
-  /** Both running, the primary serving every group homed on it, stable, past start-up. */
+  /**
+   * Wait (bounded) until both run, every group is on its home node (stable,
+   * agreed), the primary serves the client and both are past start-up. Starts
+   * nothing and hands nothing over: a node that is down fails it at once.
+   */
   steady(): Promise<void>;
+  /** Start every node that is down (the backup first); a crashed one is "rebooted". */
+  startStoppedNodes(): Promise<void>;
+  /**
+   * Once the running nodes have settled, `hb_takeover local` on each node that
+   * is the home of a group held elsewhere (after hb_standby, or with
+   * auto_failback off); resolves when every group is home. Runs nothing when
+   * they are.
+   */
+  bringGroupsHome(): Promise<void>;
   /** The benchmark's scenarios (same meaning as real-heartbeat-failover.ts). */
   measure(kind: FailoverKind): Promise<FailoverMeasurement>;
   recorderEvents(): RecorderEvent[];
@@ -499,10 +513,13 @@ export async function startOurFailoverPair(lab: Lab, opts: OurPairOptions = {}):
     }
   };
 
-  const steady = async (): Promise<void> => {
-    const deadline = Date.now() + settleTimeoutMs;
+  const startStoppedNodes = async (): Promise<void> => {
     if (!running(backupName)) await start(backupName);
     if (!running(primaryName)) await start(primaryName);
+  };
+
+  const bringGroupsHome = async (): Promise<void> => {
+    const deadline = Date.now() + settleTimeoutMs;
     const holders = await settledHolders(settleTimeoutMs);
     let moved = false;
     for (const home of nodeNames) {
@@ -516,12 +533,22 @@ export async function startOurFailoverPair(lab: Lab, opts: OurPairOptions = {}):
       moved = true;
     }
     if (moved) await waitHolders(homeHolders(), Math.max(1, deadline - Date.now()));
+  };
+
+  const steady = async (): Promise<void> => {
+    const deadline = Date.now() + settleTimeoutMs;
+    const down = nodeNames.filter((n) => !running(n));
+    if (down.length > 0) throw new Error(`not steady: ${down.join(' and ')} not running (start() first)`);
+    await waitHolders(homeHolders(), settleTimeoutMs);
     await probe.waitForServedBy(primaryName, Math.max(1, deadline - Date.now()), Date.now());
     await waitPastStartup(Math.max(1, deadline - Date.now()));
   };
 
   const serveTimeout = deadtimeMs + 30_000;
   const measure = async (kind: FailoverKind): Promise<FailoverMeasurement> => {
+    // Each run starts from the steady state, whatever the previous one left.
+    await startStoppedNodes();
+    await bringGroupsHome();
     await steady();
     let eventAtMs: number;
     let expected: string;
@@ -581,6 +608,8 @@ export async function startOurFailoverPair(lab: Lab, opts: OurPairOptions = {}):
     waitPastStartup,
     servedBy,
     steady,
+    startStoppedNodes,
+    bringGroupsHome,
     measure,
     recorderEvents: () => {
       const all: RecorderEvent[] = [];

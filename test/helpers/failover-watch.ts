@@ -1,4 +1,5 @@
-// The "never on both nodes" auditor of the failover tests: while a test runs,
+// The "never on both nodes" auditor of the e2e tests (the failover pair and
+// the mixed cluster with real Heartbeat): while a test runs,
 // it records where each service address is configured and where each
 // exclusive process (nginx, a recorder resource) runs, and reports every
 // interval in which two nodes had the same one at once.
@@ -29,8 +30,11 @@
 // stamped.
 //
 // Each test judges only its own overlaps: beginTest() (in a beforeEach) marks
-// where the current test starts; assertExclusive() reports the violations
-// since then, with the windows and the address events around them.
+// where the current test starts, or a test passes its own `sinceMs`;
+// assertExclusive() reports the violations since then, with the windows and
+// the address events around them. transitions() lists every change of who
+// holds what (an address added or deleted, a process started or gone), for
+// tests that check where a group went and how many times.
 import { execa, type ResultPromise } from 'execa';
 import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -63,6 +67,23 @@ export interface Overlap {
   readonly toMs: number;
 }
 
+/** A node gained (`now` true) or lost an address or a process. */
+export interface WatchTransition {
+  /** Epoch ms: the monitor's stamp (addresses) or the sample's time (processes). */
+  readonly atMs: number;
+  readonly node: string;
+  /** The address (`10.77.0.100`) or the process name (`nginx`). */
+  readonly what: string;
+  readonly now: boolean;
+}
+
+/** Which overlaps to judge: since beginTest() (default), since `sinceMs`, or the whole run. */
+export interface JudgeOptions {
+  readonly wholeRun?: boolean;
+  /** Overlaps still going on at or after this epoch ms (instead of beginTest()'s mark). */
+  readonly sinceMs?: number;
+}
+
 export interface AllowanceWindow {
   readonly reason: string;
   readonly fromMs: number;
@@ -83,10 +104,21 @@ export interface ExclusivityWatcher {
   /** Until the next call, violations() and assertExclusive() judge only overlaps still going on at or after now. */
   beginTest(): void;
   overlaps(): Overlap[];
-  /** Overlaps not covered by an allowance window (since beginTest(), or of the whole run with `{ wholeRun: true }`). */
-  violations(opts?: { readonly wholeRun?: boolean }): Overlap[];
+  /** Overlaps not covered by an allowance window (since beginTest(), since `sinceMs`, or of the whole run with `{ wholeRun: true }`). */
+  violations(opts?: JudgeOptions): Overlap[];
   /** Throws a readable error listing every violation, the allowance windows and the address events around them. */
-  assertExclusive(label: string, opts?: { readonly wholeRun?: boolean }): void;
+  assertExclusive(label: string, opts?: JudgeOptions): void;
+  /**
+   * Every gain or loss of a watched address or process at or after `sinceMs`
+   * (the state when the watcher started is the baseline), in time order; an
+   * address rewritten in place (lost and back within ADDRESS_REWRITE_MS) is
+   * neither.
+   */
+  transitions(sinceMs?: number): WatchTransition[];
+  /** Resolves once every live monitor has reported every address change the kernel made before the call. */
+  caughtUp(): Promise<void>;
+  /** The nodes on which the watched process `name` runs right now (sampled at the call). */
+  runningOn(name: string): string[];
   /** How much the watcher saw: address events and process samples (proof that it ran). */
   stats(): { readonly addressEvents: number; readonly processSamples: number; readonly windows: readonly AllowanceWindow[] };
   /**
@@ -138,6 +170,30 @@ export function intersect(a: ReadonlyArray<readonly [number, number]>, b: Readon
     }
   }
   return out.sort((x, y) => x[0] - y[0]);
+}
+
+/**
+ * How soon a node may get back an address it just lost for the two to be one
+ * rewrite, not a loss and a gain: `ifconfig eth0:0 IP netmask M` (real
+ * Heartbeat's IPaddr) sets the address, then its netmask, and the kernel
+ * deletes the address and adds it again in between. A release and a new
+ * acquisition (two resource-script runs) take far longer.
+ */
+export const ADDRESS_REWRITE_MS = 100;
+
+/** `changes` in time order, without an address's loss and regain on the same node within ADDRESS_REWRITE_MS. */
+export function withoutRewrites(changes: readonly WatchTransition[], addresses: ReadonlySet<string>): WatchTransition[] {
+  const all = [...changes].sort((a, b) => a.atMs - b.atMs);
+  const rewrite = new Set<WatchTransition>();
+  for (const lost of all) {
+    if (lost.now || !addresses.has(lost.what) || rewrite.has(lost)) continue;
+    const back = all.find((t) => t.now && t.node === lost.node && t.what === lost.what && t.atMs >= lost.atMs && t.atMs - lost.atMs <= ADDRESS_REWRITE_MS && !rewrite.has(t));
+    if (back) {
+      rewrite.add(lost);
+      rewrite.add(back);
+    }
+  }
+  return all.filter((t) => !rewrite.has(t));
 }
 
 /** Whether an overlap is covered by one allowance window (both ends inside it, and a node it names involved). */
@@ -227,6 +283,14 @@ export async function startExclusivityWatcher(opts: WatchOptions): Promise<Exclu
   let lastEventAtMs = 0;
   let testStartMs = 0;
   const seen: SeenEvent[] = [];
+  const changes: WatchTransition[] = [];
+  /** Set once the start-up snapshot is taken: what was there before is the baseline, not a change. */
+  let baselineTaken = false;
+  const noteChange = (t: WatchTransition): void => {
+    if (!baselineTaken) return;
+    changes.push(t);
+    if (changes.length > 20_000) changes.splice(0, changes.length - 20_000);
+  };
   const eventsByNode = new Map<string, number>();
   const realtime = await canRunRealtime();
   /** Highest marker each node's monitor reported. */
@@ -256,8 +320,14 @@ export async function startExclusivityWatcher(opts: WatchOptions): Promise<Exclu
     const list = nodeIntervals(e.address, node);
     const last = list[list.length - 1];
     const open = last !== undefined && last[1] === Infinity;
-    if (!e.deleted && !open) list.push([e.atMs, Infinity]);
-    if (e.deleted && open) last[1] = e.atMs;
+    if (!e.deleted && !open) {
+      list.push([e.atMs, Infinity]);
+      noteChange({ atMs: e.atMs, node, what: e.address, now: true });
+    }
+    if (e.deleted && open) {
+      last[1] = e.atMs;
+      noteChange({ atMs: e.atMs, node, what: e.address, now: false });
+    }
   };
 
   // One monitor per host. A node "crash" SIGKILLs every process in its
@@ -340,8 +410,14 @@ export async function startExclusivityWatcher(opts: WatchOptions): Promise<Exclu
       const list = nodeIntervals(address, host.name);
       const last = list[list.length - 1];
       const open = last !== undefined && last[1] === Infinity;
-      if (present.has(address) && !open) list.push([now, Infinity]);
-      if (!present.has(address) && open) last[1] = now;
+      if (present.has(address) && !open) {
+        list.push([now, Infinity]);
+        noteChange({ atMs: now, node: host.name, what: address, now: true });
+      }
+      if (!present.has(address) && open) {
+        last[1] = now;
+        noteChange({ atMs: now, node: host.name, what: address, now: false });
+      }
     }
   };
 
@@ -354,6 +430,7 @@ export async function startExclusivityWatcher(opts: WatchOptions): Promise<Exclu
     for (const host of opts.hosts) spawnMonitor(host);
     await arm(opts.hosts);
     for (const host of opts.hosts) await resync(host);
+    baselineTaken = true;
   } catch (err) {
     await stopMonitors();
     throw err;
@@ -362,11 +439,19 @@ export async function startExclusivityWatcher(opts: WatchOptions): Promise<Exclu
   // Process sampling: consecutive samples in which two nodes run the same thing form one overlap.
   const byName = new Map<string, WatchedProcess[]>();
   for (const p of opts.processes ?? []) byName.set(p.name, [...(byName.get(p.name) ?? []), p]);
+  const lastRunning = new Map<WatchedProcess, boolean>();
   const sample = (): void => {
     const now = Date.now();
     processSamples++;
     for (const [name, procs] of byName) {
-      const running = procs.filter((p) => p.isRunning()).map((p) => p.node);
+      const running: string[] = [];
+      for (const p of procs) {
+        const on = p.isRunning();
+        if (on) running.push(p.node);
+        const before = lastRunning.get(p);
+        if (before !== undefined && before !== on) noteChange({ atMs: now, node: p.node, what: name, now: on });
+        lastRunning.set(p, on);
+      }
       const open = openProcessOverlap.get(name);
       if (running.length > 1) {
         if (open) open.toMs = now;
@@ -397,8 +482,8 @@ export async function startExclusivityWatcher(opts: WatchOptions): Promise<Exclu
     return out.sort((a, b) => a.fromMs - b.fromMs);
   };
   const allWindows = (): AllowanceWindow[] => [...windows, ...(openWindow ? [{ ...openWindow, toMs: Infinity }] : [])];
-  const violations = (o?: { readonly wholeRun?: boolean }): Overlap[] =>
-    overlaps().filter((x) => !isAllowed(x, allWindows()) && (o?.wholeRun === true || x.toMs >= testStartMs));
+  const violations = (o?: JudgeOptions): Overlap[] =>
+    overlaps().filter((x) => !isAllowed(x, allWindows()) && (o?.wholeRun === true || x.toMs >= (o?.sinceMs ?? testStartMs)));
 
   return {
     allowOverlapBegin: (reason, nodes) => {
@@ -439,6 +524,9 @@ export async function startExclusivityWatcher(opts: WatchOptions): Promise<Exclu
       await arm([host]);
       await resync(host);
     },
+    transitions: (sinceMs = 0) => withoutRewrites(changes, watched).filter((t) => t.atMs >= sinceMs),
+    caughtUp: () => arm(liveHosts()),
+    runningOn: (name) => (byName.get(name) ?? []).filter((p) => p.isRunning()).map((p) => p.node),
     stats: () => ({ addressEvents, processSamples, windows: allWindows() }),
     holdersOf: (address) =>
       [...(intervals.get(address) ?? new Map<string, Array<[number, number]>>()).entries()]

@@ -8,7 +8,7 @@
 // LSB script copied into <config-dir>/resource.d/nginx, where it wins over
 // Debian's /etc/init.d/nginx as in Heartbeat. The daemon passes NGINX_CONF
 // and NGINX_PIDFILE in its environment to the script.
-import { execa, type ResultPromise } from 'execa';
+import type { ResultPromise } from 'execa';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -252,12 +252,6 @@ export async function restartOurNode(node: OurNode, opts: OurNodeOptions): Promi
 /** Remove a node's directory (after its lab is destroyed). */
 export function removeNodeDir(node: OurNode): void {
   rmSync(node.rootDir, { recursive: true, force: true });
-}
-
-/** Whether `ip` is an address of `host`'s eth0. */
-export async function hasAddress(host: LabHost, ip: string): Promise<boolean> {
-  const r = await execa('ip', ['-n', host.ns, '-o', '-4', 'addr', 'show'], { reject: false });
-  return String(r.stdout).split('\n').some((l) => l.includes(` ${ip}/`));
 }
 
 /**

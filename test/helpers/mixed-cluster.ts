@@ -2,7 +2,8 @@
 // built daemon, hbts-node.ts) and one REAL Heartbeat 3.0.6 node
 // (real-heartbeat.ts), sharing one resource group `IPaddr::<vip>/24/eth0
 // nginx` homed on the "primary", with a client probing http://<vip>/ every
-// 20 ms and a watcher sampling both namespaces (mixed-watch.ts).
+// 20 ms and the exclusivity watcher (failover-watch.ts: the VIP followed by
+// `ip monitor` in both namespaces, nginx masters sampled by namespace).
 //
 // Both nodes read the same ha.cf lines (bcast+md5, keepalive 200 ms, deadtime
 // 1 s), the same haresources and authkeys. The group's IPaddr argument is
@@ -18,11 +19,13 @@
 import { rmSync } from 'node:fs';
 import { requestDaemon } from '../../src/control/index.js';
 import type { DaemonStatus } from '../../src/control/status.js';
-import { startRealHeartbeat, waitUntil, type RealHeartbeatNode } from './real-heartbeat.js';
+import { startRealHeartbeat, type RealHeartbeatNode } from './real-heartbeat.js';
+import { waitUntil } from './wait.js';
 import { restartOurNode, startOurNode, type OurNode, type OurNodeOptions } from './hbts-node.js';
-import { dropStaleAddresses } from './real-heartbeat-failover.js';
+import { dropStaleAddresses } from './lab-addresses.js';
 import { computeOutage, startProber, type Outage, type Prober } from './real-heartbeat-outage.js';
-import { startWatcher, type Watcher } from './mixed-watch.js';
+import { startExclusivityWatcher, type ExclusivityWatcher } from './failover-watch.js';
+import { nginxMastersByNetns } from './netns-processes.js';
 import type { Lab, LabHost } from './netns.js';
 
 export type NodeKind = 'real' | 'ours';
@@ -242,7 +245,7 @@ export interface MixedCluster {
   readonly backup: MixedNode;
   readonly client: LabHost;
   readonly prober: Prober;
-  readonly watcher: Watcher;
+  readonly watcher: ExclusivityWatcher;
   /** Epoch ms both nodes were last started together. */
   bothStartedAt(): number;
   /** Each node's log size (bytes) just before that start: what it logged since then is `readLog().slice(offset)`. */
@@ -251,7 +254,7 @@ export interface MixedCluster {
   startBoth(autoFailback: AutoFailback): Promise<void>;
   /** Stop both nodes (backup first, then primary), remove stale addresses. */
   stopBoth(): Promise<void>;
-  /** Pull the node's cable and SIGKILL all of it; resolves with the event time. The watcher treats the time until returnAfterCrash() as a partition. */
+  /** Pull the node's cable and SIGKILL all of it; resolves with the event time. The watcher allows overlaps involving the node until returnAfterCrash(). */
   crash(node: MixedNode): Promise<number>;
   /** A crashed node "reboots": stale addresses removed, cable back, daemon started; resolves with the time the start began. */
   returnAfterCrash(node: MixedNode, autoFailback: AutoFailback): Promise<number>;
@@ -289,7 +292,7 @@ export async function startMixedCluster(lab: Lab, opts: MixedClusterOptions): Pr
   let bothStartedAt = 0;
   let bothStartLogOffsets: Record<string, number> = {};
   let prober: Prober | undefined;
-  let watcher: Watcher | undefined;
+  let watcher: ExclusivityWatcher | undefined;
 
   const dispose = async (): Promise<void> => {
     await prober?.stop().catch(() => undefined);
@@ -302,10 +305,11 @@ export async function startMixedCluster(lab: Lab, opts: MixedClusterOptions): Pr
     // After a failed scenario a node may still be "crashed": cable out, its address left behind.
     for (const n of [primary, backup]) {
       if (n.isRunning()) continue;
+      await watcher?.resume(n.name);
       await dropStaleAddresses(n.host);
       await n.host.setLink(true);
     }
-    watcher?.endExempt();
+    await watcher?.allowOverlapEnd();
     progress(`starting ${primary.label} (primary) and ${backup.label} (backup), auto_failback ${autoFailback}`);
     bothStartLogOffsets = { [primary.name]: primary.logSize(), [backup.name]: backup.logSize() };
     bothStartedAt = Date.now();
@@ -313,7 +317,7 @@ export async function startMixedCluster(lab: Lab, opts: MixedClusterOptions): Pr
   };
 
   try {
-    watcher = startWatcher([pHost, bHost], vip);
+    watcher = await startExclusivityWatcher({ hosts: [pHost, bHost], addresses: [vip], processes: nginxMastersByNetns([pHost, bHost]) });
     prober = await startProber(client, `http://${vip}/`);
   } catch (err) {
     await dispose();
@@ -348,7 +352,10 @@ export async function startMixedCluster(lab: Lab, opts: MixedClusterOptions): Pr
   };
 
   const crash = async (node: MixedNode): Promise<number> => {
-    watch.beginExempt(`${node.label} crashed (cable pulled)`);
+    // The watcher's monitor lives in the node's namespace and would die with it.
+    await watch.pause(node.name);
+    // A crashed machine keeps its VIP on its unplugged link until it "reboots".
+    watch.allowOverlapBegin(`${node.label} crashed (cable pulled)`, [node.name]);
     const at = Date.now();
     await node.host.setLink(false);
     await node.crash();
@@ -357,10 +364,13 @@ export async function startMixedCluster(lab: Lab, opts: MixedClusterOptions): Pr
   };
 
   const returnAfterCrash = async (node: MixedNode, autoFailback: AutoFailback): Promise<number> => {
+    // Follow the node again before its stale address goes: the monitor dates the deletion.
+    await watch.resume(node.name);
     await dropStaleAddresses(node.host);
     await node.host.setLink(true);
-    // The crashed node's address is gone and its cable is back: no partition any more.
-    watch.endExempt();
+    // The crashed node's address is gone and its cable is back: no partition any more
+    // (the window ends once the monitors have reported the deletion).
+    await watch.allowOverlapEnd();
     const at = Date.now();
     await node.start(autoFailback);
     progress(`${node.label}: back (start took ${Date.now() - at} ms)`);

@@ -21,12 +21,13 @@
 //             auto_failback on; primary must serve again. The outage is the
 //             client-visible gap while the group moves home; eventToServedMs
 //             also counts the primary's start-up.
-import { execa } from 'execa';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Lab, LabHost } from './netns.js';
 import { realAuthkeys, realHaCf, realHaresources, realMediaLines, vipNginxGroup, type RealAuthMethod, type RealMediaKind } from './real-heartbeat-config.js';
 import { computeOutage, startProber, type Prober } from './real-heartbeat-outage.js';
-import { startRealHeartbeat, waitUntil, type RealHeartbeatNode } from './real-heartbeat.js';
+import { startRealHeartbeat, type RealHeartbeatNode } from './real-heartbeat.js';
+import { waitUntil } from './wait.js';
+import { dropStaleAddresses } from './lab-addresses.js';
 
 export type FailoverKind = 'crash' | 'graceful' | 'standby' | 'failback';
 export const FAILOVER_KINDS: readonly FailoverKind[] = ['crash', 'graceful', 'standby', 'failback'];
@@ -78,7 +79,7 @@ export interface RealFailoverPair {
   primary(): RealHeartbeatNode;
   backup(): RealHeartbeatNode;
   readonly prober: Prober;
-  /** Bring the pair back to: both running, primary serving, both active and resource-stable. */
+  /** Wait (bounded) until both run, the primary serves, both are active, resource-stable and past their first 5 s. Starts nothing, hands nothing over. */
   steady(): Promise<void>;
   measure(kind: FailoverKind): Promise<FailoverMeasurement>;
   dispose(): Promise<void>;
@@ -88,33 +89,6 @@ function defaultVip(ip: string): string {
   const parts = ip.split('.');
   if (parts.length !== 4) throw new Error(`cannot derive a VIP from ${ip}; pass vip`);
   return [...parts.slice(0, 3), '100'].join('.');
-}
-
-/** IPv4 addresses (with prefix) on the host's lab interface. */
-export async function addressesOf(host: LabHost): Promise<string[]> {
-  const r = await execa('ip', ['-n', host.ns, '-4', '-o', 'addr', 'show', 'dev', host.iface], { reject: false });
-  const out: string[] = [];
-  for (const line of String(r.stdout ?? '').split('\n')) {
-    const m = /\binet (\d+\.\d+\.\d+\.\d+\/\d+)/.exec(line);
-    if (m?.[1]) out.push(m[1]);
-  }
-  return out;
-}
-
-export async function hasAddress(host: LabHost, ip: string): Promise<boolean> {
-  return (await addressesOf(host)).some((a) => a.startsWith(`${ip}/`));
-}
-
-/** Poll (every `everyMs`, bounded) until `ip` is present on (or absent from) the host; resolves with the epoch ms it was seen. */
-export async function waitForAddress(host: LabHost, ip: string, present: boolean, timeoutMs: number, everyMs = 20): Promise<number> {
-  return waitUntil(`${ip} ${present ? 'on' : 'off'} ${host.name}`, timeoutMs, async () => ((await hasAddress(host, ip)) === present ? Date.now() : undefined), everyMs);
-}
-
-/** Addresses a dead node would not have after a reboot: everything on its lab interface but its own. */
-export async function dropStaleAddresses(host: LabHost): Promise<void> {
-  for (const a of await addressesOf(host)) {
-    if (!a.startsWith(`${host.ip}/`)) await execa('ip', ['-n', host.ns, 'addr', 'del', a, 'dev', host.iface], { reject: false });
-  }
 }
 
 async function rscStatus(n: RealHeartbeatNode): Promise<string> {
@@ -186,19 +160,20 @@ export async function startRealFailoverPair(lab: Lab, opts: RealFailoverOptions 
     primary = await p().restart();
   };
 
+  /** Both up but the backup serves (after hb_standby): hb_takeover on the primary asks for the group back. */
+  const bringGroupHome = async (): Promise<void> => {
+    if (probe.results().filter((r) => r.ok).at(-1)?.body !== bHost.name) return;
+    await waitStable(Date.now() + settleTimeoutMs, false);
+    progress(`hb_takeover on ${pHost.name} to bring the group home`);
+    const r = await p().hbTakeover('all');
+    if (r.exitCode !== 0) throw new Error(`hb_takeover failed on ${pHost.name}: ${r.stderr || r.stdout}`);
+  };
+
+  /** Waits (bounded) until the primary serves, both are stable and past their first 5 s; starts nothing, hands nothing over. */
   const steady = async (): Promise<void> => {
     const deadline = Date.now() + settleTimeoutMs;
     if (!b().isRunning()) throw new Error(`backup ${bHost.name} is not running`);
-    if (!p().isRunning()) {
-      // auto_failback on: the group comes home by itself once the primary is back.
-      await rebootPrimary();
-    } else if (probe.results().filter((r) => r.ok).at(-1)?.body === bHost.name) {
-      // Both up but the backup serves (after hb_standby): ask for the group back.
-      await waitStable(deadline, false);
-      progress(`hb_takeover on ${pHost.name} to bring the group home`);
-      const r = await p().hbTakeover('all');
-      if (r.exitCode !== 0) throw new Error(`hb_takeover failed on ${pHost.name}: ${r.stderr || r.stdout}`);
-    }
+    if (!p().isRunning()) throw new Error(`primary ${pHost.name} is not running`);
     await probe.waitForServedBy(pHost.name, Math.max(1, deadline - Date.now()), Date.now());
     await waitStable(deadline, true);
     // A daemon advertises dt = deadtime + 2 s during its first 5 s (spec §8.1):
@@ -229,6 +204,11 @@ export async function startRealFailoverPair(lab: Lab, opts: RealFailoverOptions 
 
   const serveTimeout = deadtimeMs + 30_000;
   const measure = async (kind: FailoverKind): Promise<FailoverMeasurement> => {
+    // Each run starts from the steady state, whatever the previous one left:
+    // a crashed primary is rebooted (auto_failback on brings the group home),
+    // a group left on the backup by hb_standby is taken back.
+    if (!p().isRunning()) await rebootPrimary();
+    else await bringGroupHome();
     await steady();
     let eventAtMs: number;
     let expected: string;

@@ -125,6 +125,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { LabHost } from './netns.js';
+import { waitUntil } from './wait.js';
 
 export const REAL_HEARTBEAT_BIN = '/usr/libexec/heartbeat/heartbeat';
 export const REAL_CL_STATUS = '/usr/bin/cl_status';
@@ -561,17 +562,6 @@ function nsPidsOf(pid: number): number[] {
 
 function commOf(pid: number): string {
   return readOr(`/proc/${pid}/comm`).trim();
-}
-
-/** Wait for a condition (a value other than undefined) with a bounded deadline. */
-export async function waitUntil<T>(what: string, timeoutMs: number, probe: () => T | undefined | Promise<T | undefined>, everyMs = 25): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (let i = 0; ; i++) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() >= deadline || i > 1_000_000) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await delay(everyMs);
-  }
 }
 
 export function parseLabTrace(text: string): LabTraceEntry[] {

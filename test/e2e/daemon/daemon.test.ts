@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIST_CLI, hasAddress, labHaCf, removeNodeDir, startOurNode, type OurNode, type OurNodeOptions } from '../../helpers/hbts-node.js';
+import { DIST_CLI, labHaCf, removeNodeDir, startOurNode, type OurNode, type OurNodeOptions } from '../../helpers/hbts-node.js';
+import { hasAddress } from '../../helpers/lab-addresses.js';
 import { createLab, type Lab } from '../../helpers/netns.js';
 
 const VIP = '10.91.0.100';

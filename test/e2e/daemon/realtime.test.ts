@@ -9,7 +9,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasAddress, labHaCf, removeNodeDir, startOurNode, type OurNode } from '../../helpers/hbts-node.js';
+import { labHaCf, removeNodeDir, startOurNode, type OurNode } from '../../helpers/hbts-node.js';
+import { hasAddress } from '../../helpers/lab-addresses.js';
 import { createLab, type Lab } from '../../helpers/netns.js';
 
 const VIP = '10.93.0.100';

@@ -5,11 +5,11 @@
 // until an admin asks for it (hb_takeover on the primary).
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { hasAddress } from '../../helpers/hbts-node.js';
+import { hasAddress } from '../../helpers/lab-addresses.js';
 import { createLab, type Lab } from '../../helpers/netns.js';
 import { FAILOVER_LAB_HOSTS, VIP_ALPHA, outageLine, startOurFailoverPair, type OurFailoverPair } from '../../helpers/failover-pair.js';
 import { pidFileProcessAlive } from '../../helpers/failover-watch.js';
-import { waitUntil } from '../../helpers/real-heartbeat.js';
+import { waitUntil } from '../../helpers/wait.js';
 import { crashDetectedWithinMs, handoverWithinMs } from '../../helpers/timing-bounds.js';
 
 const KEEPALIVE_MS = 200;

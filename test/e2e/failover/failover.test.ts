@@ -10,7 +10,7 @@
 // (alpha serving, both nodes active and stable, past their first 5 s).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLab, type Lab } from '../../helpers/netns.js';
-import { hasAddress } from '../../helpers/hbts-node.js';
+import { hasAddress } from '../../helpers/lab-addresses.js';
 import { FAILOVER_LAB_HOSTS, VIP_ALPHA, outageLine, startOurFailoverPair, type OurFailoverPair } from '../../helpers/failover-pair.js';
 import { pidFileProcessAlive } from '../../helpers/failover-watch.js';
 import { crashDetectedWithinMs, handoverWithinMs } from '../../helpers/timing-bounds.js';

@@ -16,7 +16,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAILOVER_LAB_HOSTS, VIP_ALPHA, outageLine, startOurFailoverPair, type OurFailoverPair } from '../../helpers/failover-pair.js';
 import { pidFileProcessAlive } from '../../helpers/failover-watch.js';
-import { hasAddress } from '../../helpers/hbts-node.js';
+import { hasAddress } from '../../helpers/lab-addresses.js';
 import { createLab, type Lab } from '../../helpers/netns.js';
 
 const KEEPALIVE_MS = 200;

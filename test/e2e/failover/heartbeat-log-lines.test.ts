@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAILOVER_LAB_HOSTS, VIP_ALPHA, startOurFailoverPair, type OurFailoverPair } from '../../helpers/failover-pair.js';
 import { DIST_CLI } from '../../helpers/hbts-node.js';
 import { createLab, type Lab } from '../../helpers/netns.js';
-import { waitUntil } from '../../helpers/real-heartbeat.js';
+import { waitUntil } from '../../helpers/wait.js';
 
 const KEEPALIVE_MS = 200;
 const DEADTIME_MS = 1000;
@@ -110,7 +110,8 @@ describe('Heartbeat\'s log lines (CTS CM_hb.py patterns) from two heartbeat-ts n
     await p().waitHolders({ [GROUP]: 'bravo' });
     expect(linesSince('bravo', from, new RegExp(CM_HB_PATTERNS['Pat:StandbyOK']))).not.toEqual([]);
     expect(linesSince('alpha', fromA, /info: Going standby \[all\]\./)).toHaveLength(1);
-    // hb_takeover brings the group home (steady() runs it on alpha).
+    // hb_takeover on alpha brings the group home.
+    await p().bringGroupsHome();
     await p().steady();
   });
 

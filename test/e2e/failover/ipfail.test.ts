@@ -12,7 +12,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FAILOVER_LAB_HOSTS, VIP_ALPHA, outageLine, startOurFailoverPair, type OurFailoverPair } from '../../helpers/failover-pair.js';
 import { createLab, type Lab } from '../../helpers/netns.js';
-import { waitUntil } from '../../helpers/real-heartbeat.js';
+import { waitUntil } from '../../helpers/wait.js';
 import { LOADED_MACHINE_SLACK_MS, handoverWithinMs } from '../../helpers/timing-bounds.js';
 import { GATEWAY_IP, HB_LINK, SILENT_GROUP_MEMBER, addHeartbeatLink, flapUplink, setUplinks } from '../../helpers/uplink-lab.js';
 

@@ -23,10 +23,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasAddress } from '../../helpers/hbts-node.js';
+import { hasAddress } from '../../helpers/lab-addresses.js';
 import { createLab, type Lab } from '../../helpers/netns.js';
 import { FAILOVER_LAB_HOSTS, VIP_ALPHA, startOurFailoverPair, type OurFailoverPair } from '../../helpers/failover-pair.js';
-import { waitUntil } from '../../helpers/real-heartbeat.js';
+import { waitUntil } from '../../helpers/wait.js';
 
 const KEEPALIVE_MS = 200;
 const DEADTIME_MS = 1000;

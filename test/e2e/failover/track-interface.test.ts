@@ -11,7 +11,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FAILOVER_LAB_HOSTS, VIP_ALPHA, outageLine, startOurFailoverPair, type OurFailoverPair } from '../../helpers/failover-pair.js';
 import { createLab, type Lab } from '../../helpers/netns.js';
-import { waitUntil } from '../../helpers/real-heartbeat.js';
+import { waitUntil } from '../../helpers/wait.js';
 import { LOADED_MACHINE_SLACK_MS, handoverWithinMs } from '../../helpers/timing-bounds.js';
 import { HB_LINK, addHeartbeatLink, flapUplink, setUplinks } from '../../helpers/uplink-lab.js';
 

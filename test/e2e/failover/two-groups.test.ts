@@ -10,10 +10,10 @@
 // FailoverRecorder logs every start and stop with the node that ran it: the
 // independent witness for "exactly once" and "never restarted".
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { hasAddress } from '../../helpers/hbts-node.js';
+import { hasAddress } from '../../helpers/lab-addresses.js';
 import { createLab, type Lab } from '../../helpers/netns.js';
 import { FAILOVER_LAB_HOSTS, VIP_ALPHA, VIP_BRAVO, startOurFailoverPair, type OurFailoverPair } from '../../helpers/failover-pair.js';
-import { waitUntil } from '../../helpers/real-heartbeat.js';
+import { waitUntil } from '../../helpers/wait.js';
 
 const KEEPALIVE_MS = 200;
 const DEADTIME_MS = 1000;

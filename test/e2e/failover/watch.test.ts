@@ -1,15 +1,16 @@
 // The failover tests rely on the exclusivity watcher (failover-watch.ts) to
 // fail on a VIP or a process held by two nodes at once. This proves it can:
 // it sees a real overlap of a real address in two namespaces, excuses it only
-// inside an allowance window, survives a paused monitor, and its parsing of
-// `ip -ts -o monitor` lines is right.
+// inside an allowance window, survives a paused monitor, lists who gained and
+// lost what, and its parsing of `ip -ts -o monitor` lines is right.
 import { execa } from 'execa';
 import { mkdtempSync, rmSync, writeFileSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLab, type Lab } from '../../helpers/netns.js';
-import { intersect, isAllowed, parseAddressEvent, pidFileProcessAlive, startExclusivityWatcher } from '../../helpers/failover-watch.js';
+import { ADDRESS_REWRITE_MS, intersect, isAllowed, parseAddressEvent, pidFileProcessAlive, startExclusivityWatcher, withoutRewrites } from '../../helpers/failover-watch.js';
+import { waitUntil } from '../../helpers/wait.js';
 
 const VIP = '10.77.0.100';
 
@@ -29,6 +30,19 @@ describe('exclusivity watcher', () => {
     expect(isAllowed(o, [{ reason: 'r', fromMs: 6, toMs: 10 }])).toBe(false);
     expect(isAllowed(o, [{ reason: 'r', fromMs: 0, toMs: 10, nodes: ['c'] }])).toBe(false);
     expect(isAllowed(o, [{ reason: 'r', fromMs: 0, toMs: 10, nodes: ['b'] }])).toBe(true);
+    // ifconfig's address-then-netmask (a loss and a gain within ADDRESS_REWRITE_MS on one node) is no change; a real release and gain is.
+    const t = (atMs: number, node: string, what: string, now: boolean): { atMs: number; node: string; what: string; now: boolean } => ({ atMs, node, what, now });
+    const changes = [t(0, 'a', VIP, true), t(1000, 'a', VIP, false), t(1000.5, 'a', VIP, true), t(1000.7, 'a', 'nginx', true), t(3000, 'a', VIP, false), t(3000 + ADDRESS_REWRITE_MS + 1, 'a', VIP, true), t(5000, 'a', VIP, false), t(5010, 'b', VIP, true), t(6000, 'a', 'nginx', false), t(6001, 'a', 'nginx', true)];
+    expect(withoutRewrites([...changes].reverse(), new Set([VIP])).map((x) => `${x.atMs} ${x.node} ${x.now ? '+' : '-'}${x.what}`)).toEqual([
+      `0 a +${VIP}`,
+      '1000.7 a +nginx',
+      `3000 a -${VIP}`,
+      `${3000 + ADDRESS_REWRITE_MS + 1} a +${VIP}`,
+      `5000 a -${VIP}`,
+      `5010 b +${VIP}`,
+      '6000 a -nginx',
+      '6001 a +nginx',
+    ]);
   });
 
   describe('on a real lab', () => {
@@ -158,6 +172,46 @@ describe('exclusivity watcher', () => {
         w.beginTest();
         expect(w.violations()).toHaveLength(1);
         await addr('alpha', 'del');
+        await addr('bravo', 'del');
+      } finally {
+        await w.stop();
+      }
+    });
+
+    it('lists every gain and loss after its baseline, tells who runs a process now, and judges from a given time', async () => {
+      const pid = join(dir, 'svc.pid');
+      // Already there when the watcher starts: the baseline, not a change.
+      await addr('alpha', 'add');
+      const w = await startExclusivityWatcher({
+        hosts: [lab!.host('alpha'), lab!.host('bravo')],
+        addresses: [VIP],
+        processes: [{ name: 'svc', node: 'bravo', isRunning: () => pidFileProcessAlive(pid) }],
+      });
+      try {
+        expect(w.transitions()).toEqual([]);
+        const t0 = Date.now();
+        await addr('alpha', 'del');
+        await addr('bravo', 'add');
+        writeFileSync(pid, `${process.pid}\n`);
+        expect(w.runningOn('svc')).toEqual(['bravo']);
+        await waitUntil('the svc sample', 5000, () => (w.transitions(t0).some((t) => t.what === 'svc') ? true : undefined), 10);
+        await w.caughtUp();
+        // Sorted: each monitor stamps when it prints, so the order across nodes is not the test's to pin.
+        expect(w.transitions(t0).map((t) => `${t.node} ${t.now ? 'gained' : 'lost'} ${t.what}`).sort()).toEqual([`alpha lost ${VIP}`, `bravo gained ${VIP}`, 'bravo gained svc']);
+        unlinkSync(pid);
+        expect(w.runningOn('svc')).toEqual([]);
+
+        // An overlap judged from a time before it (caught) and from a time after its end (not this test's).
+        const beforeOverlap = Date.now();
+        await addr('alpha', 'add');
+        await waitUntil('alpha and bravo both holding', 5000, () => (w.holdersOf(VIP).length === 2 ? true : undefined), 10);
+        await addr('alpha', 'del');
+        await w.caughtUp();
+        expect(w.holdersOf(VIP)).toEqual(['bravo']);
+        const afterOverlap = Date.now();
+        expect(w.violations({ sinceMs: beforeOverlap }).map((o) => `${o.what} ${o.nodes.join('+')}`)).toEqual([`address ${VIP} alpha+bravo`]);
+        expect(w.violations({ sinceMs: afterOverlap })).toEqual([]);
+        expect(() => w.assertExclusive('since the overlap ended', { sinceMs: afterOverlap })).not.toThrow();
         await addr('bravo', 'del');
       } finally {
         await w.stop();

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setTimeout as delay } from 'node:timers/promises';
 import { labHaCf, removeNodeDir, startOurNode, type OurNode } from '../../helpers/hbts-node.js';
 import { createLab, type Lab } from '../../helpers/netns.js';
-import { waitUntil } from '../../helpers/real-heartbeat.js';
+import { waitUntil } from '../../helpers/wait.js';
 
 const RELAY_IP = '10.94.0.9';
 const WINDOW_MS = 60_000;

@@ -38,7 +38,8 @@ import type { AuthKeysConfig } from '../../../src/config/types.js';
 import { createLab, type Lab } from '../../helpers/netns.js';
 import { fieldOf, startCapture, type Capture, type CapturedPacket } from '../../helpers/real-heartbeat-capture.js';
 import { realAuthkeys, realHaCf, realMediaLines, type RealAuthMethod, type RealMediaKind } from '../../helpers/real-heartbeat-config.js';
-import { startRealHeartbeat, waitUntil, type RealHeartbeatNode } from '../../helpers/real-heartbeat.js';
+import { startRealHeartbeat, type RealHeartbeatNode } from '../../helpers/real-heartbeat.js';
+import { waitUntil } from '../../helpers/wait.js';
 import { startOurNode, type OurNode } from '../../helpers/interop-our-node.js';
 import {
   AUTH_FAILURE_LINE,

@@ -8,7 +8,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLab, type Lab } from '../../helpers/netns.js';
 import { removeNodeDir, startOurNode, type OurNode } from '../../helpers/hbts-node.js';
-import { startRealHeartbeat, waitUntil, type RealHeartbeatNode } from '../../helpers/real-heartbeat.js';
+import { startRealHeartbeat, type RealHeartbeatNode } from '../../helpers/real-heartbeat.js';
+import { waitUntil } from '../../helpers/wait.js';
 import { MIXED_AUTHKEYS, mixedHaCf } from '../../helpers/mixed-cluster.js';
 
 describe('a node booting with its cable out (bcast)', () => {

@@ -12,7 +12,7 @@
 // probe can notice. Kill → the command fails `fall` times → the group moves
 // to the peer; nginx back → the command passes `rise` times → it comes home.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasAddress } from '../../helpers/hbts-node.js';
+import { hasAddress } from '../../helpers/lab-addresses.js';
 import {
   groupOf,
   killNginx,

@@ -13,7 +13,8 @@ import { execa, type ResultPromise } from 'execa';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIST_CLI, hasAddress, type OurNode } from '../../helpers/hbts-node.js';
+import { DIST_CLI, type OurNode } from '../../helpers/hbts-node.js';
+import { hasAddress } from '../../helpers/lab-addresses.js';
 import {
   groupOf,
   killNginx,

@@ -10,8 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { createLab, type Lab } from '../../helpers/netns.js';
 import { fieldOf, startCapture, type Capture, type CapturedPacket } from '../../helpers/real-heartbeat-capture.js';
 import { realAuthkeys, realHaCf, realMediaLines, type RealAuthMethod, type RealMediaKind } from '../../helpers/real-heartbeat-config.js';
-import { dropStaleAddresses, hasAddress, waitForAddress } from '../../helpers/real-heartbeat-failover.js';
-import { startRealHeartbeat, waitUntil, type RealHeartbeatNode } from '../../helpers/real-heartbeat.js';
+import { dropStaleAddresses, hasAddress, waitForAddress } from '../../helpers/lab-addresses.js';
+import { startRealHeartbeat, type RealHeartbeatNode } from '../../helpers/real-heartbeat.js';
+import { waitUntil } from '../../helpers/wait.js';
 
 const KEEPALIVE_MS = 200;
 const DEADTIME_MS = 1000;

@@ -15,6 +15,8 @@ export const COLD_HOSTS = [
   { name: 'client', ip: '10.77.0.9' },
 ] as const;
 export const COLD_VIP = '10.77.0.100';
+/** The second group's address (homed on bravo) when a pair is built with `bravoGroup`. */
+export const COLD_BRAVO_VIP = '10.77.0.200';
 /** The example's timers (etc/ha.d/ha.cf), in ms. */
 export const EXAMPLE_TIMERS = { keepaliveMs: 1000, warntimeMs: 5000, deadtimeMs: 10_000, initdeadMs: 30_000 } as const;
 
@@ -58,12 +60,12 @@ export function startPinger(client: LabHost, vip: string): Pinger {
   };
 }
 
-/** Which lab hosts have the VIP on eth0 right now. */
-export async function vipHolders(lab: Lab): Promise<string[]> {
+/** Which lab hosts have `vip` on eth0 right now. */
+export async function vipHolders(lab: Lab, vip = COLD_VIP): Promise<string[]> {
   const holders: string[] = [];
   for (const name of ['alpha', 'bravo']) {
     const r = await lab.host(name).exec('ip', ['-o', '-4', 'addr', 'show', 'dev', 'eth0'], { reject: false });
-    if (r.stdout.includes(` ${COLD_VIP}/`)) holders.push(name);
+    if (r.stdout.includes(` ${vip}/`)) holders.push(name);
   }
   return holders;
 }
@@ -81,14 +83,20 @@ function exampleHaCf(): string[] {
   });
 }
 
-const HARESOURCES = realHaresources([{ home: 'alpha', resources: [`IPaddr::${COLD_VIP}/24/eth0`] }]);
+function haresources(bravoGroup: boolean): string {
+  return realHaresources([
+    { home: 'alpha', resources: [`IPaddr::${COLD_VIP}/24/eth0`] },
+    ...(bravoGroup ? [{ home: 'bravo', resources: [`IPaddr::${COLD_BRAVO_VIP}/24/eth0`] }] : []),
+  ]);
+}
 
 /**
  * A new lab, the client's pinger running, then both daemons spawned at the
  * same instant. Ours: the default heartbeat-ts.ini (the 10 s start-up
  * fallback as Heartbeat's RQSTDELAY). On failure everything built is removed.
  */
-export async function coldStartPair(kind: ColdKind): Promise<ColdPair> {
+export async function coldStartPair(kind: ColdKind, opts: { readonly bravoGroup?: boolean } = {}): Promise<ColdPair> {
+  const HARESOURCES = haresources(opts.bravoGroup ?? false);
   const lab = await createLab({ hosts: [...COLD_HOSTS] });
   const client = lab.host('client');
   // ARP retries every 100 ms instead of 1 s, so the client sees the address

@@ -5,7 +5,7 @@
 // the service address every 50 ms. Used by the e2e test (a correctness bound)
 // and by `npm run bench coldstart` (the figure, beside real Heartbeat 3.0.6).
 import { createLab, type Lab, type LabHost } from './netns.js';
-import { startOurNode, type OurNode } from './hbts-node.js';
+import { removeNodeDir, startOurNode, type OurNode } from './hbts-node.js';
 import { realAuthkeys, realHaCf, realHaresources } from './real-heartbeat-config.js';
 import { startRealHeartbeat, type RealHeartbeatNode } from './real-heartbeat.js';
 
@@ -20,13 +20,22 @@ export const COLD_BRAVO_VIP = '10.77.0.200';
 /** The example's timers (etc/ha.d/ha.cf), in ms. */
 export const EXAMPLE_TIMERS = { keepaliveMs: 1000, warntimeMs: 5000, deadtimeMs: 10_000, initdeadMs: 30_000 } as const;
 
-export type ColdKind = 'ours' | 'real';
+/** Both nodes heartbeat-ts, both real Heartbeat 3.0.6, or a mixed pair (alpha's kind first). */
+export type ColdKind = 'ours' | 'real' | 'ours+real' | 'real+ours';
+
+function kindOf(kind: ColdKind, node: 'alpha' | 'bravo'): 'ours' | 'real' {
+  if (kind === 'ours' || kind === 'real') return kind;
+  const [a, b] = kind.split('+') as ['ours' | 'real', 'ours' | 'real'];
+  return node === 'alpha' ? a : b;
+}
 
 export interface ColdPair {
   readonly kind: ColdKind;
   readonly lab: Lab;
   /** Epoch ms just before both daemons were spawned. */
   readonly startedAt: number;
+  /** Epoch ms when both start helpers returned (ours: cl_status answers; real: its pid file exists). */
+  readonly readyAt: number;
   readonly nodes: readonly (OurNode | RealHeartbeatNode)[];
   readonly pinger: Pinger;
   dispose(): Promise<void>;
@@ -106,14 +115,20 @@ export async function coldStartPair(kind: ColdKind, opts: { readonly bravoGroup?
   const nodes: (OurNode | RealHeartbeatNode)[] = [];
   const dispose = async (): Promise<void> => {
     pinger.stop();
-    for (const n of nodes) await ('dispose' in n ? n.dispose() : n.crash()).catch(() => undefined);
+    for (const n of nodes) {
+      if ('dispose' in n) await n.dispose().catch(() => undefined);
+      else {
+        await n.crash().catch(() => undefined);
+        removeNodeDir(n);
+      }
+    }
     await lab.destroy().catch(() => undefined);
   };
   try {
     const startedAt = Date.now();
     const started = await Promise.allSettled(
       (['alpha', 'bravo'] as const).map((name) =>
-        kind === 'ours'
+        kindOf(kind, name) === 'ours'
           ? startOurNode(lab.host(name), { nodeName: name, haCf: exampleHaCf(), haresources: HARESOURCES, authkeys: realAuthkeys('sha1') })
           : startRealHeartbeat(lab.host(name), { haCf: exampleHaCf(), haresources: HARESOURCES, authkeys: realAuthkeys('sha1') }),
       ),
@@ -121,7 +136,7 @@ export async function coldStartPair(kind: ColdKind, opts: { readonly bravoGroup?
     for (const s of started) if (s.status === 'fulfilled') nodes.push(s.value);
     const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed) throw failed.reason;
-    return { kind, lab, startedAt, nodes, pinger, dispose };
+    return { kind, lab, startedAt, readyAt: Date.now(), nodes, pinger, dispose };
   } catch (e) {
     await dispose();
     throw e;

@@ -25,7 +25,7 @@ function median(values: readonly number[]): number {
 
 interface Round {
   readonly servedMs: number;
-  /** Spawn → both daemons up (ours: answering cl_status; real: pid file written). */
+  /** Spawn → both start helpers returned (ours: cl_status answers, itself a Node start; real: pid file written). */
   readonly readyMs: number;
   readonly holders: string[];
 }
@@ -62,7 +62,7 @@ export async function run(): Promise<void> {
     const [o, r] = await Promise.all([oneRound('ours'), withReal ? oneRound('real') : Promise.resolve(undefined)]);
     ours.push(o);
     if (r) real.push(r);
-    const one = (x: Round): string => `${s(x.servedMs)} (daemons up ${s(x.readyMs)}; on ${x.holders.join('+') || 'nobody'})`;
+    const one = (x: Round): string => `${s(x.servedMs)} (start helpers back ${s(x.readyMs)}; on ${x.holders.join('+') || 'nobody'})`;
     out(`  round ${i + 1}/${runs}: heartbeat-ts ${one(o)}${r ? ` | Heartbeat 3.0.6 ${one(r)}` : ''}`);
   }
   // Mixed pairs: heartbeat-ts's short cut must not cost a real peer anything (it takes its own groups when it sees us stable).

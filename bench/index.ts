@@ -13,6 +13,7 @@ const BENCHES: Readonly<Record<string, () => Promise<BenchModule>>> = {
   resources: () => import('./resources.js'),
   observe: () => import('./observe.js'),
   ipfail: () => import('./ipfail.js'),
+  coldstart: () => import('./coldstart.js'),
 };
 
 async function main(): Promise<void> {

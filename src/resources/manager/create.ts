@@ -66,7 +66,7 @@ export function createManager(init: ManagerInit): ManagerState {
     announceReason: null,
     standby: { phase: 'NOT', rsc: ALL, deadline: null, partner: null, origin: '', role: null, adminId: null },
     peers: Object.fromEntries(
-      config.peers.map((p) => [p, { status: 'init' as const, anyPackets: false, holds: NONE, hasResources: true, legacyHolds: [], negotiated: false }]),
+      config.peers.map((p) => [p, { status: 'init' as const, anyPackets: false, holds: NONE, hasResources: true, legacyHolds: [], negotiated: false, starting: false }]),
     ),
     groups: Object.fromEntries(
       config.groups.map((g) => [g.key, { state: 'stopped' as const, foundAtStartup: false, ineligible: null, failure: null, note: '', noteAt: 0 }]),

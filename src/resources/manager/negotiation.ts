@@ -4,7 +4,7 @@
 // PerformAutoFailback(), re-expressed over the transaction.
 import { enqueue, busy } from './queue.js';
 import { startingMessage, type ClusterMessage } from './cluster-message.js';
-import { activePeers, readyPeers, groupsIn, heldBits, livePeers, localGroupsToAcquire, otherHoldsMine, wireHold } from './groups.js';
+import { activePeers, groupData, readyPeers, groupsIn, heldBits, livePeers, localGroupsToAcquire, otherHoldsMine, wireHold } from './groups.js';
 import { announce, armRequestDelay, sendHeld } from './holding.js';
 import {
   adoptFoundRunning,
@@ -16,7 +16,7 @@ import {
   standbyAbortedByPeer,
 } from './reconcile.js';
 import { isStable } from './queries.js';
-import { FOREIGN, LOCAL, NONE, applyHolding, has, parseRsc, union } from './rsc.js';
+import { FOREIGN, LOCAL, NONE, applyHolding, has, parseRsc, union, type RscBits } from './rsc.js';
 import { beginOwnStandby } from './standby.js';
 import { log, send, type Tx } from './tx.js';
 import { RESOURCE_STATE_NUMBER, type ResourceStateName } from './types.js';
@@ -107,6 +107,10 @@ export function onStarting(tx: Tx, msg: ClusterMessage): void {
     log(tx, 'debug', `t=starting from ${msg.src} ignored: auto_failback legacy does not negotiate`);
     return;
   }
+  const starter = s.peers[msg.src];
+  // Remembered even when the message itself is dropped below: that the peer
+  // is starting is what lets both nodes skip the RQSTDELAY wait (bothStartingFastPath).
+  if (starter !== undefined) starter.starting = true;
   const next = ON_PEER_STARTING[s.rstate];
   if (!s.commUp || next === 'error') {
     // Before our comm is up this is the normal race of two nodes starting
@@ -170,7 +174,9 @@ export function onResource(tx: Tx, msg: ClusterMessage): void {
   resolveFoundRunningConflicts(tx);
 
   if (msg.isstable !== undefined) peer.negotiated = msg.isstable === '1';
+  const fastPath = bothStartingFastPath(s, from, old, reported, msg);
   if (msg.isstable === '1') {
+    peer.starting = false;
     if (!s.otherStable) {
       log(tx, 'info', 'remote resource transition completed.');
       s.otherStable = true;
@@ -191,9 +197,45 @@ export function onResource(tx: Tx, msg: ClusterMessage): void {
     if (s.config.autoFailback !== 'on' && has(otherHoldsMine(s), LOCAL)) s.localWorkDone = true;
     announce(tx, 'T_RESOURCES(them)');
   }
+  if (fastPath && next !== 'STABLE') {
+    log(tx, 'info', `Both nodes are starting and ${from} holds none of our resources: acquiring them now, without the ${s.config.timers.rqstDelay / 1000} s RQSTDELAY wait`);
+    reqOurResources(tx, false, 'its home node is this node and both nodes are starting (start-up negotiation)');
+    next = 'STABLE';
+    sendHeld(tx, true);
+    s.foreignWorkDone = true;
+    announce(tx, 'T_RESOURCES(both starting)');
+  }
   s.rstate = next;
   if (s.rstate === 'RSCRCVD') armRequestDelay(tx);
   if (s.rstate === 'STABLE') adoptFoundRunning(tx, 'negotiation finished and no other node holds it');
+}
+
+/**
+ * Heartbeat waits RQSTDELAY (10 s) when both nodes start together, because
+ * neither is stable (spec §9.3). The wait decides nothing when the peer's
+ * answer shows it is starting too and holds none of our groups: a peer in
+ * its start-up takes only its own groups (after its fallback, or at once
+ * when it sees us stable, which a real 3.0.6 peer also does), never ours.
+ * So this node takes its own groups at once and says isstable=1; the peer
+ * then takes its own on that message instead of after 10 s. Kept to Heartbeat's
+ * timing: more than two nodes (another may hold ours), and any group found
+ * running at start-up (its owner is settled by the full negotiation).
+ */
+export function bothStartingFastPath(s: Tx['s'], from: string, old: ResourceStateName, reported: RscBits, msg: ClusterMessage): boolean {
+  const peer = s.peers[from];
+  return (
+    s.config.peers.length === 1 &&
+    peer !== undefined &&
+    peer.starting &&
+    (old === 'STARTING' || old === 'BOTHSTARTING' || old === 'RSCRCVD') &&
+    msg.isstable === '0' &&
+    msg.rtype === 'full' &&
+    msg.info === undefined &&
+    !has(reported, FOREIGN) &&
+    s.standby.phase === 'NOT' &&
+    s.shutdown.phase === 'none' &&
+    !s.config.groups.some((g) => groupData(s, g.key).foundAtStartup)
+  );
 }
 
 /** req_our_resources(getthemanyway) (spec §9.3, §9.4). */

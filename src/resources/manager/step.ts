@@ -120,6 +120,7 @@ function onPeerRestarted(tx: Tx, ev: EventOf<'peer-restarted'>): void {
   peer.hasResources = true;
   peer.anyPackets = true;
   peer.negotiated = false;
+  peer.starting = false;
   // A new incarnation starts over: init, up, then active once its comm is up.
   peer.status = 'up';
   if (s.standby.phase !== 'NOT' && (s.standby.partner === null || s.standby.partner === ev.peer)) {

@@ -24,6 +24,7 @@ export function onPeerDead(tx: Tx, name: string): void {
   if (peer.status === 'dead') return;
   peer.status = 'dead';
   peer.negotiated = false;
+  peer.starting = false;
   if (s.standby.phase !== 'NOT') {
     cancelStandby(tx, `${name} is dead`);
     if (!s.otherStable && s.claim === ALL) s.otherStable = true;

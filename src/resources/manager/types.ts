@@ -98,6 +98,11 @@ export interface PeerData {
   legacyHolds: string[];
   /** It said isstable=1 since it (re)started: it can take part in a standby. */
   negotiated: boolean;
+  /**
+   * It sent `starting` (even before our comm was up) and has not said
+   * isstable=1 since: it is in its own start-up negotiation.
+   */
+  starting: boolean;
 }
 
 export interface GroupFailure {

@@ -8,6 +8,8 @@ import { defineConfig } from 'vitest/config';
 // `npm run bench`, which runs one thing at a time).
 export default defineConfig({
   test: {
+    // Two forks: one per core of the 2-core machines this runs on (unit and e2e alike).
+    poolOptions: { forks: { minForks: 1, maxForks: 2 } },
     projects: [
       {
         test: {
@@ -22,8 +24,8 @@ export default defineConfig({
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           pool: 'forks',
-          // Two files at a time (per-project fileParallelism is not allowed; a fork limit is).
-          poolOptions: { forks: { singleFork: false, minForks: 1, maxForks: 2 } },
+          // Two files at a time: the forks limit below (a project may not set its own).
+          poolOptions: { forks: { singleFork: false } },
           testTimeout: 120_000,
           hookTimeout: 120_000,
           globalSetup: ['test/helpers/e2e-global-setup.ts'],

@@ -125,6 +125,7 @@ export class Daemon {
       autoFailback: config.haCf.autoFailback,
       failedStartStandbyDelay: config.options.resources.failedStartStandbyDelay,
       timers: { rqstDelay: config.options.resources.startupFallbackDelay },
+      parallelGroups: config.options.resources.parallelGroups,
     });
     const homes = new Map(config.haResources.groups.map((g) => [g.key, g.node]));
     this.moves = new MoveTracker(config.localNode, (key) => homes.get(key));

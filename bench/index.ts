@@ -12,6 +12,7 @@ const BENCHES: Readonly<Record<string, () => Promise<BenchModule>>> = {
   failover: () => import('./failover.js'),
   resources: () => import('./resources.js'),
   observe: () => import('./observe.js'),
+  scale: () => import('./scale.js'),
 };
 
 async function main(): Promise<void> {

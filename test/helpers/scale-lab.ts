@@ -14,7 +14,8 @@
 // when the LAST VIP first answers from bravo. failback(): alpha is "rebooted"
 // (addresses dropped, link back, nginx and heartbeat-ts started) and takes
 // its groups back (auto_failback on); the figure is the worst outage of one
-// VIP (its first failed probe → its first answer from alpha).
+// VIP (its longest run of failed probes, first failure → next answer, until
+// alpha serves it).
 import { execa, type ResultPromise } from 'execa';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -65,7 +66,7 @@ export interface ScaleLab {
   steady(timeoutMs: number): Promise<void>;
   /** Crash alpha; per VIP, kill → first answer from bravo (waits for all, bounded). */
   crash(timeoutMs: number): Promise<VipFigure[]>;
-  /** Reboot alpha; per VIP, its worst outage until alpha serves it (waits for all, bounded). */
+  /** Reboot alpha; per VIP, its longest time unreachable until alpha serves it (waits for all, bounded). */
   failback(timeoutMs: number): Promise<VipFigure[]>;
   /** The VIPs up on each node's eth0 now. */
   addressesOn(node: string): Promise<string[]>;
@@ -208,12 +209,21 @@ export async function startScaleLab(lab: Lab, opts: ScaleOptions): Promise<Scale
       await pair.start('alpha');
       progress(`alpha restarted; waiting for it to serve all ${vips.length} VIPs again`);
       const served = await firstServed('alpha', at, timeout);
-      const end = Math.max(...served.map((r) => r.t0));
       return served.map((s) => {
-        // This VIP's probes from the restart until alpha served it: the outage is its first failure → that answer.
-        const firstFail = results.filter((r) => r.v === s.v && r.t0 >= at && r.t0 <= end && !r.ok).reduce<number | undefined>((m, r) => (m === undefined || r.t0 < m ? r.t0 : m), undefined);
-        if (firstFail === undefined || firstFail > s.t0) return { vip: vips[s.v]!, ms: 0 };
-        return { vip: vips[s.v]!, ms: s.t0 - firstFail, fromMs: firstFail - at, toMs: s.t0 - at };
+        // This VIP's longest time unreachable from the restart until alpha served it: a run of failed
+        // probes, from its first failure to the next answer (from either node).
+        const mine = results.filter((r) => r.v === s.v && r.t0 >= at && r.t0 <= s.t0).sort((x, y) => x.t0 - y.t0);
+        let worstRun = { ms: 0, from: 0, to: 0 };
+        let runStart: number | undefined;
+        for (const r of mine) {
+          if (!r.ok) runStart ??= r.t0;
+          else if (runStart !== undefined) {
+            if (r.t0 - runStart > worstRun.ms) worstRun = { ms: r.t0 - runStart, from: runStart, to: r.t0 };
+            runStart = undefined;
+          }
+        }
+        if (worstRun.ms === 0) return { vip: vips[s.v]!, ms: 0 };
+        return { vip: vips[s.v]!, ms: worstRun.ms, fromMs: worstRun.from - at, toMs: worstRun.to - at };
       });
     },
     dispose,

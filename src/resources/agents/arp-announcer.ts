@@ -15,10 +15,11 @@
 // packets still leave within a few milliseconds of the address coming up.
 //
 // Many addresses at once (a takeover of dozens of one-address groups, issue
-// 12): the bursts due in the same turn of the event loop are launched
-// together. Up to two arpings are spawned one by one as above; more are
-// launched by ONE small shell (`arping … & arping … & wait`), so the daemon
-// forks once per turn rather than once per packet (each fork of the daemon
+// 12): the first burst of a turn of the event loop is spawned at once as
+// above; the bursts that come due after it in the same turn wait for the end
+// of the turn and, when they are more than two arpings, are launched by ONE
+// small shell (`arping … & arping … & wait`), so the daemon forks once
+// per turn rather than once per packet (each fork of the daemon
 // costs milliseconds of its one thread; a hundred addresses × 5 packets × 2
 // forms is a thousand). Such a shared shell is not killed when one of its
 // addresses is cancelled: its packets (`-c 1`) left when it started, and it
@@ -39,6 +40,8 @@ interface Series {
   first: NodeJS.Immediate | undefined;
   readonly timers: Set<NodeJS.Timeout>;
   readonly children: Set<ChildProcess>;
+  /** Launches of this series waiting for the end of the turn (see flush). */
+  queued: number;
   warned: boolean;
 }
 
@@ -55,7 +58,7 @@ interface Launch {
   readonly address: string;
 }
 
-/** A due launch list longer than this goes to one shared shell. */
+/** A due launch list longer than this goes to one shared shell (shorter ones are spawned one by one). */
 const MAX_SEPARATE_LAUNCHES = 2;
 /** Bound on arpings in one shared shell (a longer list is split). */
 const MAX_LAUNCHES_PER_SHELL = 512;
@@ -82,7 +85,7 @@ export class ArpAnnouncer {
     this.cancel(address);
     const count = Math.min(Math.max(Math.trunc(settings.count), 0), MAX_COUNT);
     if (count === 0) return;
-    const series: Series = { first: undefined, timers: new Set(), children: new Set(), warned: false };
+    const series: Series = { first: undefined, timers: new Set(), children: new Set(), queued: 0, warned: false };
     this.series.set(address, series);
     this.options.logger.debug(
       `Sending gratuitous ARP for ${address} on ${iface} (${count} × ${settings.mode}, every ${settings.interval} ms)`,
@@ -131,35 +134,34 @@ export class ArpAnnouncer {
   /** arping processes and pending packets of ADDRESS's series (observability, tests). */
   pending(address: string): { readonly processes: number; readonly scheduled: number } {
     const series = this.series.get(address);
-    const scheduled = (series?.timers.size ?? 0) + (series?.first ? 1 : 0);
+    const scheduled = (series?.timers.size ?? 0) + (series?.first ? 1 : 0) + (series?.queued ?? 0);
     return { processes: series?.children.size ?? 0, scheduled };
   }
 
   private burst(series: Series, iface: string, address: string, mode: ArpSettings['mode']): void {
     const flags = mode === 'both' ? ['-U', '-A'] : mode === 'reply' ? ['-A'] : ['-U'];
-    for (const flag of flags) this.due.push({ series, flag, iface, address });
-    if (this.due.length <= MAX_SEPARATE_LAUNCHES && this.flushScheduled === undefined) {
-      // Alone so far: launched now, as always; a later burst of this turn joins a shared shell.
-      const now = this.due;
-      this.due = [];
-      for (const l of now) this.launch(l.series, l.flag, l.iface, l.address);
+    if (this.flushScheduled === undefined) {
+      // The first burst of this turn: launched now, as always; later bursts of this turn wait for flush().
+      for (const flag of flags) this.launch(series, flag, iface, address);
       this.flushScheduled = setImmediate(() => this.flush());
       return;
     }
-    this.flushScheduled ??= setImmediate(() => this.flush());
+    for (const flag of flags) this.due.push({ series, flag, iface, address });
+    series.queued += flags.length;
   }
 
   /** Launch the bursts that came due in this turn of the event loop after the first one. */
   private flush(): void {
     this.flushScheduled = undefined;
+    for (const l of this.due) l.series.queued--;
     const due = this.due.filter((l) => this.series.get(l.address) === l.series);
     this.due = [];
-    if (due.length === 0) return;
     if (due.length <= MAX_SEPARATE_LAUNCHES) {
       for (const l of due) this.launch(l.series, l.flag, l.iface, l.address);
-      return;
+    } else {
+      for (let i = 0; i < due.length; i += MAX_LAUNCHES_PER_SHELL) this.launchShared(due.slice(i, i + MAX_LAUNCHES_PER_SHELL));
     }
-    for (let i = 0; i < due.length; i += MAX_LAUNCHES_PER_SHELL) this.launchShared(due.slice(i, i + MAX_LAUNCHES_PER_SHELL));
+    for (const l of due) this.forgetWhenDone(l.address, l.series);
   }
 
   private arpingArgs(flag: string, iface: string, address: string): string[] {
@@ -203,7 +205,7 @@ export class ArpAnnouncer {
   }
 
   private forgetWhenDone(address: string, series: Series): void {
-    const idle = series.first === undefined && series.children.size === 0 && series.timers.size === 0;
+    const idle = series.first === undefined && series.children.size === 0 && series.timers.size === 0 && series.queued === 0;
     if (idle && this.series.get(address) === series) {
       this.series.delete(address);
     }

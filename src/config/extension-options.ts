@@ -10,7 +10,7 @@
 //                startup_fallback_delay (10, Heartbeat's RQSTDELAY: how long two
 //                nodes starting together wait for each other's resource state
 //                before each takes its own groups anyway, spec §9.3)
-//                parallel_groups (64: how many groups of one takeover, standby or
+//                parallel_groups (16: how many groups of one takeover, standby or
 //                release start or stop at once; 1 = Heartbeat's one by one.
 //                Each group still runs left to right, stops right to left, and
 //                groups sharing an address or a script never overlap)
@@ -47,7 +47,7 @@ export const EXTENSION_DEFAULTS = {
     onStopFailure: 'block',
     failedStartStandbyDelay: 30_000,
     startupFallbackDelay: 10_000,
-    parallelGroups: 64,
+    parallelGroups: 16,
   },
   arp: { count: 5, interval: 200, mode: 'both' },
   log: { format: 'text' },

@@ -18,8 +18,9 @@
 // 12): the first burst of a turn of the event loop is spawned at once as
 // above; the bursts that come due after it in the same turn wait for the end
 // of the turn and, when they are more than two arpings, are launched by ONE
-// small shell (`arping … & arping … & wait`), so the daemon forks once
-// per turn rather than once per packet (each fork of the daemon
+// small shell (`arping … & arping … & wait`; up to 4 side by side, every
+// address's first form first), so the daemon forks a few times per turn
+// rather than once per packet (each fork of the daemon
 // costs milliseconds of its one thread; a hundred addresses × 5 packets × 2
 // forms is a thousand). Such a shared shell is not killed when one of its
 // addresses is cancelled: its packets (`-c 1`) left when it started, and it
@@ -62,6 +63,10 @@ interface Launch {
 const MAX_SEPARATE_LAUNCHES = 2;
 /** Bound on arpings in one shared shell (a longer list is split). */
 const MAX_LAUNCHES_PER_SHELL = 512;
+/** Shared shells per turn: they start their arpings side by side (one fork of the daemon each). */
+const MAX_SHELLS = 4;
+/** A shared shell is worth its fork from about this many arpings. */
+const MIN_LAUNCHES_PER_SHELL = 16;
 
 /** A word for sh -c (interface names and addresses were checked at load; quoted anyway). */
 function shellWord(word: string): string {
@@ -159,7 +164,16 @@ export class ArpAnnouncer {
     if (due.length <= MAX_SEPARATE_LAUNCHES) {
       for (const l of due) this.launch(l.series, l.flag, l.iface, l.address);
     } else {
-      for (let i = 0; i < due.length; i += MAX_LAUNCHES_PER_SHELL) this.launchShared(due.slice(i, i + MAX_LAUNCHES_PER_SHELL));
+      // A shell starts its arpings one after the other (about a millisecond each): every address's
+      // first form goes before any second form, and the list is dealt over a few shells (the cores).
+      const flags = [...new Set(due.map((l) => l.flag))];
+      const ordered = [...due].sort((a, b) => flags.indexOf(a.flag) - flags.indexOf(b.flag));
+      const shells = Math.max(1, Math.min(MAX_SHELLS, Math.ceil(ordered.length / MIN_LAUNCHES_PER_SHELL)));
+      const lists: Launch[][] = Array.from({ length: shells }, () => []);
+      ordered.forEach((l, i) => lists[i % lists.length]!.push(l));
+      for (const list of lists) {
+        for (let i = 0; i < list.length; i += MAX_LAUNCHES_PER_SHELL) this.launchShared(list.slice(i, i + MAX_LAUNCHES_PER_SHELL));
+      }
     }
     for (const l of due) this.forgetWhenDone(l.address, l.series);
   }

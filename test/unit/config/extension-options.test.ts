@@ -21,8 +21,8 @@ describe('heartbeat-ts.ini', () => {
         failedStartStandbyDelay: 30_000,
         // Heartbeat's RQSTDELAY (spec §9.3)
         startupFallbackDelay: 10_000,
-        // issue 12: groups of one move start or stop up to 64 at a time
-        parallelGroups: 64,
+        // issue 12: groups of one move start or stop up to 16 at a time
+        parallelGroups: 16,
       },
       // resource-agents IPaddr2: arp_count 5, arp_interval 200 (ms); send_arp sends request + reply
       arp: { count: 5, interval: 200, mode: 'both' },

@@ -14,6 +14,7 @@ const BENCHES: Readonly<Record<string, () => Promise<BenchModule>>> = {
   observe: () => import('./observe.js'),
   ipfail: () => import('./ipfail.js'),
   coldstart: () => import('./coldstart.js'),
+  scale: () => import('./scale.js'),
 };
 
 async function main(): Promise<void> {

@@ -15,8 +15,8 @@ export const LAYERS = {
   'src/resources/manager': [
     // vocabulary: resource sets, cluster messages, the state, event and command types
     ['rsc.ts', 'cluster-message.ts', 'types.ts'],
-    // the transaction, questions about groups and peers, the initial state
-    ['tx.ts', 'groups.ts', 'create.ts'],
+    // the transaction, questions about groups and peers, the initial state, which group operations may overlap
+    ['tx.ts', 'groups.ts', 'create.ts', 'parallel.ts'],
     // primitives: the activity queue, read-only queries, what this node says it holds, the activity runner
     ['queue.ts', 'queries.ts', 'holding.ts', 'activities.ts'],
     // protocols that need no other protocol

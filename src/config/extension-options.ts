@@ -10,6 +10,10 @@
 //                startup_fallback_delay (10, Heartbeat's RQSTDELAY: how long two
 //                nodes starting together wait for each other's resource state
 //                before each takes its own groups anyway, spec §9.3)
+//                parallel_groups (16: how many groups of one takeover, standby or
+//                release start or stop at once; 1 = Heartbeat's one by one.
+//                Each group still runs left to right, stops right to left, and
+//                groups sharing an address or a script never overlap)
 //   [arp]        count (5), interval (200ms), mode = request | reply | both (both)
 //                — resource-agents' IPaddr2 defaults (arp_count 5, arp_interval
 //                200 ms) with its send_arp, which sends each announcement as an
@@ -55,6 +59,7 @@ export const EXTENSION_DEFAULTS = {
     onStopFailure: 'block',
     failedStartStandbyDelay: 30_000,
     startupFallbackDelay: 10_000,
+    parallelGroups: 16,
   },
   arp: { count: 5, interval: 200, mode: 'both' },
   log: { format: 'text' },
@@ -150,6 +155,7 @@ const SECTIONS: Readonly<Record<string, Readonly<Record<string, Apply>>>> = {
     on_stop_failure: choice(['block', 'shutdown', 'reboot'] as const satisfies readonly StopFailurePolicy[], (o, v) => void (o.resources.onStopFailure = v)),
     failed_start_standby_delay: time(0, (o, v) => void (o.resources.failedStartStandbyDelay = v)),
     startup_fallback_delay: time(1, (o, v) => void (o.resources.startupFallbackDelay = v)),
+    parallel_groups: integer(1, 256, (o, v) => void (o.resources.parallelGroups = v)),
   },
   arp: {
     count: integer(0, 1000, (o, v) => void (o.arp.count = v)),

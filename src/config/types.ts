@@ -194,6 +194,8 @@ export interface ExtensionOptions {
     readonly failedStartStandbyDelay: Millis;
     /** Heartbeat's RQSTDELAY (10 s): start-up fallback when neither node is stable yet (spec §9.3). */
     readonly startupFallbackDelay: Millis;
+    /** How many groups of one activity (takeover, standby, release) start or stop at once; 1 = Heartbeat's one by one. */
+    readonly parallelGroups: number;
   };
   readonly arp: {
     readonly count: number;

@@ -126,6 +126,7 @@ export class Daemon {
       autoFailback: config.haCf.autoFailback,
       failedStartStandbyDelay: config.options.resources.failedStartStandbyDelay,
       timers: { rqstDelay: config.options.resources.startupFallbackDelay },
+      parallelGroups: config.options.resources.parallelGroups,
     });
     this.loop = new ManagerLoop(manager, {
       now: () => this.now(),

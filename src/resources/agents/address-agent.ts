@@ -15,9 +15,12 @@
 // `ip -batch` that adds the address and sets the link up; stop with a known
 // interface and prefix is one `ip -force -batch` that deletes and lists what
 // is left. The group runner calls `startUnlessRunning`, so a group start does
-// not list twice.
+// not list twice. Starts and stops of the node's addresses that wait at the
+// same time share those processes (address-batch.ts): a takeover of a
+// hundred one-address groups is a few `ip` processes, not hundreds.
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../../log/index.js';
+import type { AddressBatcher } from './address-batch.js';
 import type { ArpAnnouncer } from './arp-announcer.js';
 import { runCommand, type CommandResult } from './command.js';
 import type { IpAddrSpec } from './ipaddr-args.js';
@@ -35,10 +38,9 @@ import type {
 } from './types.js';
 
 /**
- * Serialises "look at the addresses, then add one" across every address agent
- * of the node, so that two groups never pick the same alias label. One key
- * for all interfaces: the interface of a bare address is only known from the
- * same listing, and holding the lock for one listing and one add is short.
+ * A FIFO lock by key. Address additions no longer take it (they go through
+ * AddressBatcher, address-batch.ts, which serialises "look at the addresses,
+ * then add" and batches many); kept for callers outside this module.
  */
 export class InterfaceLocks {
   private readonly tails = new Map<string, Promise<unknown>>();
@@ -56,22 +58,19 @@ export class InterfaceLocks {
   }
 }
 
-/** The lock key every address change takes (see InterfaceLocks). */
-const ADDRESS_CHANGES = 'addresses';
 
 export interface AddressAgentDeps {
   readonly logger: Logger;
   readonly arp: ArpSettings;
   readonly announcer: ArpAnnouncer;
-  readonly locks: InterfaceLocks;
+  /** Every address addition of the node goes through it (one listing and one `ip -batch` for all that wait). */
+  readonly batcher: AddressBatcher;
   readonly timeouts: OperationTimeouts;
   readonly execPrefix?: readonly string[];
 }
 
 class OperationFailure extends Error {}
 
-/** `Command failed -:N` lines that `ip -batch` adds after a failing command's own message. */
-const BATCH_FAILURE_LINE = /^Command failed -:(\d+)$/;
 
 interface Body {
   readonly outcome: OperationOutcome;
@@ -91,38 +90,6 @@ export function createAddressAgent(resourceSpec: AddressResourceSpec, deps: Addr
     const r = await runCommand('ip', ipArgs, { timeoutMs, ...prefix });
     if (!r.ok) throw new OperationFailure(r.error ?? `ip ${ipArgs.join(' ')} failed`);
     return r;
-  }
-
-  /**
-   * Several `ip` commands in one process. Without `force` the batch stops at
-   * the first failure, which is reported as that command's own failure.
-   */
-  async function ipBatch(
-    globalOptions: readonly string[],
-    commands: readonly string[],
-    timeoutMs: number,
-    force = false,
-  ): Promise<CommandResult & { readonly failedCommands: readonly number[] }> {
-    const r = await runCommand('ip', [...globalOptions, ...(force ? ['-force'] : []), '-batch', '-'], {
-      timeoutMs,
-      input: commands.map((c) => `${c}\n`).join(''),
-      ...prefix,
-    });
-    const failedCommands: number[] = [];
-    const messages: string[] = [];
-    for (const line of r.stderr.split('\n')) {
-      const m = BATCH_FAILURE_LINE.exec(line.trim());
-      if (m) failedCommands.push(Number(m[1]));
-      else if (line.trim()) messages.push(line.trim());
-    }
-    if (r.ok || force) return { ...r, failedCommands };
-    const failed = failedCommands[0];
-    const command = failed !== undefined ? commands[failed - 1] : undefined;
-    if (command === undefined || r.exitCode === undefined) {
-      throw new OperationFailure(r.error ?? `ip -batch (${commands.join('; ')}) failed`);
-    }
-    const what = `ip ${[...globalOptions, command].join(' ')}`;
-    throw new OperationFailure(`${what} failed${messages.length ? `: ${messages.join(' ')}` : ''}`);
   }
 
   function ours(spec: IpAddrSpec, all: readonly InterfaceAddress[]): InterfaceAddress[] {
@@ -183,33 +150,38 @@ export function createAddressAgent(resourceSpec: AddressResourceSpec, deps: Addr
   async function bringUp(spec: IpAddrSpec, logStart: () => void, alwaysLog: boolean): Promise<Body> {
     const timeout = deps.timeouts.startTimeout;
     if (alwaysLog) logStart();
-    const added = await deps.locks.run(ADDRESS_CHANGES, async () => {
-      const listing = needsRoute(spec)
-        ? (await ipBatch(['-o', '-4'], ['addr show', 'route show'], timeout)).stdout
-        : (await ip(['-o', '-4', 'addr', 'show'], timeout)).stdout;
-      const addresses = parseAddrShow(listing);
-      if (ours(spec, addresses).length > 0) return undefined;
-      logStart();
-      const { iface, prefixLength } = place(spec, listing);
-      let label = spec.label;
-      if (kind === 'IPaddr' && label === undefined) {
-        label = firstFreeAliasLabel(iface, addresses);
-        if (label === undefined) throw new OperationFailure(`no free alias label left on ${iface}`);
-      }
-      const broadcast =
-        spec.broadcast ??
-        (() => {
-          const b = broadcastAddress(parseIpv4(spec.address)!, prefixLength);
-          return b === undefined ? undefined : formatIpv4(b);
-        })();
-      const add = [
-        'addr', 'add', `${spec.address}/${prefixLength}`,
-        ...(broadcast !== undefined ? ['brd', broadcast] : []),
-        'dev', iface,
-        ...(label !== undefined ? ['label', label] : []),
-      ].join(' ');
-      await ipBatch(['-4'], [add, `link set ${iface} up`], timeout);
-      return { iface, prefixLength, label };
+    const added = await deps.batcher.add<{ iface: string; prefixLength: number; label: string | undefined } | undefined>({
+      needsRoutes: needsRoute(spec),
+      timeoutMs: timeout,
+      plan: (listing, addresses) => {
+        if (ours(spec, addresses).length > 0) return { kind: 'done', value: undefined };
+        logStart();
+        const { iface, prefixLength } = place(spec, listing);
+        let label = spec.label;
+        if (kind === 'IPaddr' && label === undefined) {
+          label = firstFreeAliasLabel(iface, addresses);
+          if (label === undefined) throw new OperationFailure(`no free alias label left on ${iface}`);
+        }
+        const broadcast =
+          spec.broadcast ??
+          (() => {
+            const b = broadcastAddress(parseIpv4(spec.address)!, prefixLength);
+            return b === undefined ? undefined : formatIpv4(b);
+          })();
+        const command = [
+          'addr', 'add', `${spec.address}/${prefixLength}`,
+          ...(broadcast !== undefined ? ['brd', broadcast] : []),
+          'dev', iface,
+          ...(label !== undefined ? ['label', label] : []),
+        ].join(' ');
+        return {
+          kind: 'add',
+          command,
+          iface,
+          planned: { iface, address: spec.address, prefixLength, label: label ?? iface },
+          value: { iface, prefixLength, label },
+        };
+      },
     });
     if (added === undefined) return { outcome: 'running', stdout: `${spec.address} is already up\n`, alreadyRunning: true };
     deps.announcer.announce(added.iface, spec.address, deps.arp);
@@ -239,20 +211,12 @@ export function createAddressAgent(resourceSpec: AddressResourceSpec, deps: Addr
     // The usual case in one process: delete the address as it was added, then
     // list what is left. A failed delete (not there, or there with another
     // prefix) is only an error if the address is still there afterwards.
+    // Batched with the other removals waiting (address-batch.ts): one process for all.
     const labelled = spec.label !== undefined ? ` label ${spec.label}` : '';
-    const r = await ipBatch(
-      ['-o', '-4'],
-      [`addr del ${spec.address}/${spec.prefixLength} dev ${spec.iface}${labelled}`, 'addr show'],
-      timeout,
-      true,
-    );
-    const unexplained = r.exitCode !== 0 && r.failedCommands.length === 0;
-    if (r.exitCode === undefined || unexplained || r.failedCommands.includes(2)) {
-      throw new OperationFailure(r.error ?? 'ip -o -4 addr show failed');
-    }
-    const deleted = !r.failedCommands.includes(1);
+    const r = await deps.batcher.remove(`addr del ${spec.address}/${spec.prefixLength} dev ${spec.iface}${labelled}`, timeout);
+    const deleted = r.deleted;
     if (deleted) log.info(`${kind}: removed ${spec.address}/${spec.prefixLength} from ${spec.label ?? spec.iface}`, { resource });
-    const left = ours(spec, parseAddrShow(r.stdout));
+    const left = ours(spec, parseAddrShow(r.listing));
     await deleteEach(left, timeout);
     return deleted || left.length ? removed(spec) : notUp(spec);
   }

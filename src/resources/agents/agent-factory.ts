@@ -5,7 +5,8 @@
 import { performance } from 'node:perf_hooks';
 import type { ResourceRef } from '../../config/index.js';
 import type { Logger } from '../../log/index.js';
-import { createAddressAgent, InterfaceLocks } from './address-agent.js';
+import { createAddressAgent } from './address-agent.js';
+import { AddressBatcher } from './address-batch.js';
 import { ArpAnnouncer } from './arp-announcer.js';
 import type { ResolveOptions } from './resolve.js';
 import { isResourceSpec, resourceSpec, type ResourceSpec } from './resource-spec.js';
@@ -58,9 +59,10 @@ function unresolvedAgent(ref: ResourceRef, reason: string, logger: Logger): Reso
 
 export class AgentFactory {
   private readonly announcer: ArpAnnouncer;
-  private readonly locks = new InterfaceLocks();
+  private readonly batcher: AddressBatcher;
 
   constructor(private readonly options: AgentFactoryOptions) {
+    this.batcher = new AddressBatcher(options.execPrefix);
     this.announcer = new ArpAnnouncer({
       logger: options.logger,
       ...(options.execPrefix ? { execPrefix: options.execPrefix } : {}),
@@ -94,7 +96,7 @@ export class AgentFactory {
           logger: o.logger,
           arp: o.arp,
           announcer: this.announcer,
-          locks: this.locks,
+          batcher: this.batcher,
           timeouts: o.timeouts,
           ...prefix,
         });

@@ -13,6 +13,18 @@
 // daemon, paid on its one thread, and deferred like this it overlaps with
 // the next resource's script (nginx) running instead of delaying it. The
 // packets still leave within a few milliseconds of the address coming up.
+//
+// Many addresses at once (a takeover of dozens of one-address groups, issue
+// 12): the first burst of a turn of the event loop is spawned at once as
+// above; the bursts that come due after it in the same turn wait for the end
+// of the turn and, when they are more than two arpings, are launched by ONE
+// small shell (`arping … & arping … & wait`; up to 4 side by side, every
+// address's first form first), so the daemon forks a few times per turn
+// rather than once per packet (each fork of the daemon
+// costs milliseconds of its one thread; a hundred addresses × 5 packets × 2
+// forms is a thousand). Such a shared shell is not killed when one of its
+// addresses is cancelled: its packets (`-c 1`) left when it started, and it
+// ends by itself within arping's one-second wait.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from '../../log/index.js';
 import type { ArpSettings } from './types.js';
@@ -29,6 +41,8 @@ interface Series {
   first: NodeJS.Immediate | undefined;
   readonly timers: Set<NodeJS.Timeout>;
   readonly children: Set<ChildProcess>;
+  /** Launches of this series waiting for the end of the turn (see flush). */
+  queued: number;
   warned: boolean;
 }
 
@@ -37,8 +51,34 @@ const MAX_COUNT = 1000;
 /** Bound on what is kept of an arping's error output (for the warning). */
 const MAX_STDERR_CHARS = 4096;
 
+/** One arping due now. */
+interface Launch {
+  readonly series: Series;
+  readonly flag: string;
+  readonly iface: string;
+  readonly address: string;
+}
+
+/** A due launch list longer than this goes to one shared shell (shorter ones are spawned one by one). */
+const MAX_SEPARATE_LAUNCHES = 2;
+/** Bound on arpings in one shared shell (a longer list is split). */
+const MAX_LAUNCHES_PER_SHELL = 512;
+/** Shared shells per turn: they start their arpings side by side (one fork of the daemon each). */
+const MAX_SHELLS = 4;
+/** A shared shell is worth its fork from about this many arpings. */
+const MIN_LAUNCHES_PER_SHELL = 16;
+
+/** A word for sh -c (interface names and addresses were checked at load; quoted anyway). */
+function shellWord(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
 export class ArpAnnouncer {
   private readonly series = new Map<string, Series>();
+  private due: Launch[] = [];
+  private flushScheduled: NodeJS.Immediate | undefined;
+  /** Shells that carry the arpings of several series (never killed by one series' cancel). */
+  private readonly shared = new WeakSet<ChildProcess>();
 
   constructor(private readonly options: ArpAnnouncerOptions) {}
 
@@ -50,7 +90,7 @@ export class ArpAnnouncer {
     this.cancel(address);
     const count = Math.min(Math.max(Math.trunc(settings.count), 0), MAX_COUNT);
     if (count === 0) return;
-    const series: Series = { first: undefined, timers: new Set(), children: new Set(), warned: false };
+    const series: Series = { first: undefined, timers: new Set(), children: new Set(), queued: 0, warned: false };
     this.series.set(address, series);
     this.options.logger.debug(
       `Sending gratuitous ARP for ${address} on ${iface} (${count} × ${settings.mode}, every ${settings.interval} ms)`,
@@ -81,6 +121,7 @@ export class ArpAnnouncer {
     for (const timer of series.timers) clearTimeout(timer);
     series.timers.clear();
     for (const child of series.children) {
+      if (this.shared.has(child)) continue;
       if (child.pid !== undefined) {
         try {
           process.kill(child.pid, 'SIGTERM');
@@ -98,17 +139,87 @@ export class ArpAnnouncer {
   /** arping processes and pending packets of ADDRESS's series (observability, tests). */
   pending(address: string): { readonly processes: number; readonly scheduled: number } {
     const series = this.series.get(address);
-    const scheduled = (series?.timers.size ?? 0) + (series?.first ? 1 : 0);
+    const scheduled = (series?.timers.size ?? 0) + (series?.first ? 1 : 0) + (series?.queued ?? 0);
     return { processes: series?.children.size ?? 0, scheduled };
   }
 
   private burst(series: Series, iface: string, address: string, mode: ArpSettings['mode']): void {
     const flags = mode === 'both' ? ['-U', '-A'] : mode === 'reply' ? ['-A'] : ['-U'];
-    for (const flag of flags) this.launch(series, flag, iface, address);
+    if (this.flushScheduled === undefined) {
+      // The first burst of this turn: launched now, as always; later bursts of this turn wait for flush().
+      for (const flag of flags) this.launch(series, flag, iface, address);
+      this.flushScheduled = setImmediate(() => this.flush());
+      return;
+    }
+    for (const flag of flags) this.due.push({ series, flag, iface, address });
+    series.queued += flags.length;
+  }
+
+  /** Launch the bursts that came due in this turn of the event loop after the first one. */
+  private flush(): void {
+    this.flushScheduled = undefined;
+    for (const l of this.due) l.series.queued--;
+    const due = this.due.filter((l) => this.series.get(l.address) === l.series);
+    this.due = [];
+    if (due.length <= MAX_SEPARATE_LAUNCHES) {
+      for (const l of due) this.launch(l.series, l.flag, l.iface, l.address);
+    } else {
+      // A shell starts its arpings one after the other (about a millisecond each): every address's
+      // first form goes before any second form, and the list is dealt over a few shells (the cores).
+      const flags = [...new Set(due.map((l) => l.flag))];
+      const ordered = [...due].sort((a, b) => flags.indexOf(a.flag) - flags.indexOf(b.flag));
+      const shells = Math.max(1, Math.min(MAX_SHELLS, Math.ceil(ordered.length / MIN_LAUNCHES_PER_SHELL)));
+      const lists: Launch[][] = Array.from({ length: shells }, () => []);
+      ordered.forEach((l, i) => lists[i % lists.length]!.push(l));
+      for (const list of lists) {
+        for (let i = 0; i < list.length; i += MAX_LAUNCHES_PER_SHELL) this.launchShared(list.slice(i, i + MAX_LAUNCHES_PER_SHELL));
+      }
+    }
+    for (const l of due) this.forgetWhenDone(l.address, l.series);
+  }
+
+  private arpingArgs(flag: string, iface: string, address: string): string[] {
+    return [this.options.arpingCommand ?? 'arping', flag, '-c', '1', '-I', iface, address];
+  }
+
+  /** Several arpings from one shell; each series counts the shell as one of its processes until it ends. */
+  private launchShared(launches: readonly Launch[]): void {
+    // A failing arping names itself on the shell's error output, so each series still warns for its own address.
+    const script =
+      launches
+        .map((l) => `{ ${this.arpingArgs(l.flag, l.iface, l.address).map(shellWord).join(' ')} >/dev/null 2>&1 || echo ${shellWord(`${l.address} ${l.flag}`)} >&2; } &`)
+        .join('\n') + '\nwait\n';
+    const [file, ...rest] = [...(this.options.execPrefix ?? []), 'sh', '-c', script];
+    let child: ChildProcess;
+    try {
+      child = spawn(file!, rest, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    } catch (err) {
+      for (const l of launches) this.warnOnce(l.series, l.iface, l.address, err instanceof Error ? err.message : String(err));
+      return;
+    }
+    this.shared.add(child);
+    for (const l of launches) l.series.children.add(child);
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      if (stderr.length < MAX_STDERR_CHARS * 16) stderr += chunk.toString('utf8');
+    });
+    let spawnError: Error | undefined;
+    child.once('error', (err) => (spawnError = err));
+    child.once('close', () => {
+      const failed = new Set(stderr.split('\n').map((line) => line.trim()));
+      for (const l of launches) {
+        l.series.children.delete(child);
+        const live = this.series.get(l.address) === l.series;
+        if (live && (spawnError || failed.has(`${l.address} ${l.flag}`))) {
+          this.warnOnce(l.series, l.iface, l.address, spawnError?.message ?? `arping ${l.flag} -c 1 -I ${l.iface} ${l.address} failed`);
+        }
+      }
+      for (const l of launches) this.forgetWhenDone(l.address, l.series);
+    });
   }
 
   private forgetWhenDone(address: string, series: Series): void {
-    const idle = series.first === undefined && series.children.size === 0 && series.timers.size === 0;
+    const idle = series.first === undefined && series.children.size === 0 && series.timers.size === 0 && series.queued === 0;
     if (idle && this.series.get(address) === series) {
       this.series.delete(address);
     }
@@ -116,16 +227,7 @@ export class ArpAnnouncer {
 
   private launch(series: Series, flag: string, iface: string, address: string): void {
     if (this.series.get(address) !== series) return;
-    const [file, ...rest] = [
-      ...(this.options.execPrefix ?? []),
-      this.options.arpingCommand ?? 'arping',
-      flag,
-      '-c',
-      '1',
-      '-I',
-      iface,
-      address,
-    ];
+    const [file, ...rest] = [...(this.options.execPrefix ?? []), ...this.arpingArgs(flag, iface, address)];
     let child: ChildProcess;
     try {
       child = spawn(file!, rest, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });

@@ -1,17 +1,20 @@
 // Heartbeat runs its resource work in helper children (req_our_resources,
 // go_standby, mach_down, hb_giveup_resources, the rc.d scripts) and waits for
 // them before it calls itself stable. Here each such job is an Activity in a
-// FIFO queue: one runs at a time, its group operations run one at a time, and
+// FIFO queue: one runs at a time; its group operations are launched in order,
+// up to config.parallelGroups at once (1, Heartbeat's one-by-one, unless
+// heartbeat-ts.ini says otherwise; parallel.ts says which may overlap), and
 // its last step (a message, a state change) runs when the last result comes
-// back. Serialising everything means a group is never started while a stop of
-// it is outstanding, and the "is it still right to do this?" checks run
-// against the state at the moment each operation starts.
+// back. One activity at a time means a group is never started while a stop
+// of it is outstanding, and the "is it still right to do this?" checks run
+// against the state at the moment each operation is launched.
 //
 // What an activity does once its last operation is done, and what a failed
 // start leads to, belong to the protocol that queued it: step.ts hands them
 // in as ActivityHooks, so this runner imports no protocol module.
 import { ipRequestMessage, ipRequestRespMessage } from './cluster-message.js';
 import { believedHolders, groupData, groupsIn, isHeld, localGroupsToAcquire } from './groups.js';
+import { mayLaunch } from './parallel.js';
 import { LOCAL, rscName } from './rsc.js';
 import { log, send, type Tx } from './tx.js';
 import type { Activity, GroupOp, GroupResultEvent, CurrentActivity, StateData } from './types.js';
@@ -66,7 +69,7 @@ function notHeld(s: StateData, keys: readonly string[]): string[] {
 function plan(tx: Tx, a: Activity): CurrentActivity {
   const s = tx.s;
   const me = s.config.localNode;
-  const run: CurrentActivity = { activity: a, ops: [], next: 0, inFlight: null, stopFailures: [], heldAtStart: false };
+  const run: CurrentActivity = { activity: a, ops: [], next: 0, inFlight: [], stopFailures: [], heldAtStart: false };
   switch (a.kind) {
     case 'acquire-local': {
       const local = groupsIn(s, LOCAL).map((g) => g.key);
@@ -157,21 +160,23 @@ function stillRight(tx: Tx, run: CurrentActivity, op: GroupOp): boolean {
   return true;
 }
 
-/** Start the next operation of the running activity, or finish it. */
+/** Launch the next operations of the running activity (in order, as many as parallel.ts allows), or finish it. */
 function advance(tx: Tx, hooks: ActivityHooks): void {
   const s = tx.s;
   for (;;) {
     const run = s.currentActivity;
-    if (run === null || run.inFlight !== null) return;
+    if (run === null) return;
     const op = run.ops[run.next];
     if (op === undefined) {
+      if (run.inFlight.length > 0) return;
       s.currentActivity = null;
       (hooks.completed[run.activity.kind] as Completion<Activity['kind']>).handle(tx, run);
       return;
     }
+    if (!mayLaunch(s.config.groups, s.config.parallelGroups, run.inFlight, op)) return;
     run.next++;
     if (!stillRight(tx, run, op)) continue;
-    run.inFlight = op;
+    run.inFlight.push(op);
     groupData(s, op.key).state = op.op === 'start' ? 'starting' : 'stopping';
     tx.out.push({ kind: op.op === 'start' ? 'start-group' : 'stop-group', key: op.key });
   }
@@ -201,12 +206,12 @@ function note(tx: Tx, key: string, text: string): void {
 export function onGroupResult(tx: Tx, ev: GroupResultEvent, hooks: ActivityHooks): void {
   const s = tx.s;
   const run = s.currentActivity;
-  const flight = run?.inFlight;
-  if (run === null || run === undefined || flight === null || flight === undefined || flight.key !== ev.key || flight.op !== ev.op) {
+  const index = run?.inFlight.findIndex((f) => f.key === ev.key && f.op === ev.op) ?? -1;
+  if (run === null || run === undefined || index < 0) {
     log(tx, 'warn', `Ignoring a ${ev.op} result for resource group ${ev.key}: no such operation is outstanding`);
     return;
   }
-  run.inFlight = null;
+  run.inFlight.splice(index, 1);
   const g = groupData(s, ev.key);
   const reason = activityReason(run.activity);
   if (ev.op === 'start') {

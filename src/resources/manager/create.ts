@@ -27,6 +27,8 @@ function checkConfig(init: ManagerInit): { config: ManagerConfig; problems: stri
   if (!Number.isFinite(init.failedStartStandbyDelay) || init.failedStartStandbyDelay < 0) {
     problems.push(`failedStartStandbyDelay must be a number of milliseconds >= 0, not ${String(init.failedStartStandbyDelay)}`);
   }
+  const parallelGroups = init.parallelGroups ?? 1;
+  if (!Number.isInteger(parallelGroups) || parallelGroups < 1) problems.push(`parallelGroups must be an integer >= 1, not ${String(init.parallelGroups)}`);
   const timers: ManagerTimers = { ...DEFAULT_TIMERS, ...(init.timers ?? {}) };
   for (const [name, value] of Object.entries(timers)) {
     if (!Number.isFinite(value) || value <= 0) problems.push(`timer ${name} must be a positive number of milliseconds, not ${String(value)}`);
@@ -40,6 +42,7 @@ function checkConfig(init: ManagerInit): { config: ManagerConfig; problems: stri
     niceFailback: init.autoFailback !== 'legacy',
     failedStartStandbyDelay: init.failedStartStandbyDelay,
     timers,
+    parallelGroups,
   };
   return { config, problems };
 }

@@ -72,7 +72,7 @@ function holderOf(s: AnyState, key: string, home: string): string {
 
 function inFlightReason(s: AnyState, key: string): string {
   const run = s.currentActivity;
-  if (run === null || run.inFlight?.key !== key) return 'resource activity';
+  if (run === null || !run.inFlight.some((op) => op.key === key)) return 'resource activity';
   const a = run.activity;
   if (a.kind === 'legacy-give') return `given to ${a.asker} (its ip-request)`;
   if (a.kind === 'legacy-take') return `taken from ${a.from} (ip-request-resp)`;

@@ -45,7 +45,7 @@ export function onStartupProbe(tx: Tx, running: readonly string[], partial: read
   let found = 0;
   for (const key of s.config.groups.map((g) => g.key).filter((k) => reported.has(k))) {
     const g = groupData(s, key);
-    if (isHeld(g) || s.currentActivity?.inFlight?.key === key) continue;
+    if (isHeld(g) || s.currentActivity?.inFlight.some((op) => op.key === key) === true) continue;
     const isPartial = partly.has(key);
     g.state = isPartial ? 'partial' : 'running';
     g.foundAtStartup = true;

@@ -44,6 +44,12 @@ export interface ManagerInit {
   /** ExtensionOptions.resources.failedStartStandbyDelay (Heartbeat: `sleep 30; hb_standby`). */
   readonly failedStartStandbyDelay: Millis;
   readonly timers?: Partial<ManagerTimers>;
+  /**
+   * How many groups of one activity may start (or stop) at once (heartbeat-ts.ini
+   * `[resources] parallel_groups`). Default 1: Heartbeat's ResourceManager, one
+   * group after the other.
+   */
+  readonly parallelGroups?: number;
 }
 
 export interface ManagerConfig {
@@ -56,6 +62,8 @@ export interface ManagerConfig {
   readonly niceFailback: boolean;
   readonly failedStartStandbyDelay: Millis;
   readonly timers: ManagerTimers;
+  /** At most this many group operations of one activity run at once (see parallel.ts). */
+  readonly parallelGroups: number;
 }
 
 // ───────────────────────────────── state ─────────────────────────────────
@@ -160,9 +168,10 @@ export interface GroupOp {
 export interface CurrentActivity {
   activity: Activity;
   ops: GroupOp[];
-  /** Index of the op in flight (== ops.length once all are done). */
+  /** Index of the next op to launch (== ops.length once all are launched). */
   next: number;
-  inFlight: GroupOp | null;
+  /** The ops launched and not answered yet, in launch order (at most config.parallelGroups, see parallel.ts). */
+  inFlight: GroupOp[];
   /** Keys whose stop failed critically during this activity. */
   stopFailures: string[];
   /** Legacy give: did we hold the group when the request came. */

@@ -21,6 +21,8 @@ describe('heartbeat-ts.ini', () => {
         failedStartStandbyDelay: 30_000,
         // Heartbeat's RQSTDELAY (spec §9.3)
         startupFallbackDelay: 10_000,
+        // issue 12: groups of one move start or stop up to 16 at a time
+        parallelGroups: 16,
       },
       // resource-agents IPaddr2: arp_count 5, arp_interval 200 (ms); send_arp sends request + reply
       arp: { count: 5, interval: 200, mode: 'both' },
@@ -57,6 +59,7 @@ describe('heartbeat-ts.ini', () => {
         'on_stop_failure = Reboot',
         'failed_start_standby_delay = 0',
         'startup_fallback_delay = 2',
+        'parallel_groups = 4',
         '# another comment',
         '[arp]',
         'count = 3',
@@ -78,6 +81,7 @@ describe('heartbeat-ts.ini', () => {
         onStopFailure: 'reboot',
         failedStartStandbyDelay: 0,
         startupFallbackDelay: 2_000,
+        parallelGroups: 4,
       },
       arp: { count: 3, interval: 1000, mode: 'request' },
       log: { format: 'json' },
@@ -89,7 +93,8 @@ describe('heartbeat-ts.ini', () => {
 
   it.each([
     ['[resource]\nstart_timeout = 5\n', 'error 1: unknown section [resource] (did you mean [resources]?); known sections: [resources], [arp], [log], [http], [notify], [ipfail]'],
-    ['[resources]\nstart_timout = 5\n', 'error 2: unknown key "start_timout" in [resources] (did you mean "start_timeout"?); known keys: start_timeout, stop_timeout, status_timeout, stop_retries, stop_retry_interval, on_stop_failure, failed_start_standby_delay, startup_fallback_delay'],
+    ['[resources]\nstart_timout = 5\n', 'error 2: unknown key "start_timout" in [resources] (did you mean "start_timeout"?); known keys: start_timeout, stop_timeout, status_timeout, stop_retries, stop_retry_interval, on_stop_failure, failed_start_standby_delay, startup_fallback_delay, parallel_groups'],
+    ['[resources]\nparallel_groups = 0\n', 'error 2: parallel_groups: 0 is out of range (expected 1..256)'],
     ['[resources]\nstart_timeout = 2 min\n', 'error 2: start_timeout: "2 min" is not a Heartbeat time: there is no minute unit; write seconds (120)'],
     ['[resources]\nstart_timeout = 2 hours\n', 'error 2: start_timeout: "2 hours" is not a time: write seconds (2, 1.5) or milliseconds (1500ms) or microseconds (500us)'],
     ['[resources]\nstart_timeout = 0\n', 'error 2: start_timeout: "0" is too short: at least 1 ms'],

@@ -63,7 +63,7 @@ describe('TIMERS', () => {
 
   it('a failed start: the hand-over is due after failedStartStandbyDelay, and a tick then sends the standby request', () => {
     const s0 = starting();
-    expect(s0.currentActivity?.inFlight).toEqual({ op: 'start', key: '10.0.0.1' });
+    expect(s0.currentActivity?.inFlight).toEqual([{ op: 'start', key: '10.0.0.1' }]);
     const failed = run(s0, [{ type: 'group-result', now: 1_000, key: '10.0.0.1', op: 'start', ok: false, resource: 'IPaddr::10.0.0.1', reason: 'exit 1' }]);
     expect(nextDeadline(failed.state)).toBe(31_000);
     const early = run(failed.state, [{ type: 'tick', now: 30_999 }]);

@@ -1,0 +1,64 @@
+// The gratuitous ARP announcer with many addresses at once (issue 12): bursts
+// due in the same turn share one shell, and still every packet of every
+// series is sent, once, and a cancelled series sends nothing more. The
+// "arping" here is a real program (a shell script) that records its
+// arguments, so what runs is what the daemon would run.
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMemoryLogger } from '../../../src/log/index.js';
+import { ArpAnnouncer } from '../../../src/resources/agents/arp-announcer.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function recordingArping(): { command: string; calls: () => string[] } {
+  const dir = mkdtempSync(join(tmpdir(), 'hbts-arp-unit-'));
+  dirs.push(dir);
+  const log = join(dir, 'calls');
+  const command = join(dir, 'arping');
+  writeFileSync(command, `#!/bin/sh\necho "$*" >> '${log}'\n`);
+  chmodSync(command, 0o755);
+  return { command, calls: () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []) };
+}
+
+async function until(what: string, ok: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (let i = 0; !ok(); i++) {
+    if (Date.now() > end || i > 100_000) throw new Error(`timed out waiting for ${what}`);
+    await delay(20);
+  }
+}
+
+describe('ArpAnnouncer with many addresses', () => {
+  it('20 addresses announced in one turn: every packet of every series leaves once (2 × request + reply each)', async () => {
+    const arping = recordingArping();
+    const announcer = new ArpAnnouncer({ logger: createMemoryLogger().logger, arpingCommand: arping.command });
+    const addresses = Array.from({ length: 20 }, (_, i) => `10.0.0.${i + 1}`);
+    for (const a of addresses) announcer.announce('eth0', a, { count: 2, interval: 50, mode: 'both' });
+    await until('every series to end', () => addresses.every((a) => announcer.pending(a).processes + announcer.pending(a).scheduled === 0));
+    const calls = arping.calls();
+    expect(calls).toHaveLength(addresses.length * 2 * 2);
+    for (const a of addresses) {
+      expect(calls.filter((c) => c === `-U -c 1 -I eth0 ${a}`)).toHaveLength(2);
+      expect(calls.filter((c) => c === `-A -c 1 -I eth0 ${a}`)).toHaveLength(2);
+    }
+  });
+
+  it('a series cancelled before its next burst sends nothing more; the others go on', async () => {
+    const arping = recordingArping();
+    const announcer = new ArpAnnouncer({ logger: createMemoryLogger().logger, arpingCommand: arping.command });
+    const addresses = ['10.0.1.1', '10.0.1.2', '10.0.1.3', '10.0.1.4'];
+    for (const a of addresses) announcer.announce('eth0', a, { count: 3, interval: 300, mode: 'request' });
+    await until('the first bursts', () => arping.calls().length >= addresses.length);
+    announcer.cancel('10.0.1.2');
+    await until('every series to end', () => addresses.every((a) => announcer.pending(a).processes + announcer.pending(a).scheduled === 0));
+    const calls = arping.calls();
+    expect(calls.filter((c) => c.endsWith(' 10.0.1.2'))).toHaveLength(1);
+    for (const a of ['10.0.1.1', '10.0.1.3', '10.0.1.4']) expect(calls.filter((c) => c.endsWith(` ${a}`))).toHaveLength(3);
+  });
+});

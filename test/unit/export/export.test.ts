@@ -17,6 +17,7 @@ import {
   mapResource,
   mapStonithHost,
   renderCorosync,
+  renderPcs,
   stickinessFor,
   tokenForDeadtime,
   type ExportInput,
@@ -194,6 +195,24 @@ describe('building the Pacemaker model', () => {
   it('a resource the export cannot map is an error at its haresources line', () => {
     const { errors } = buildPacemakerModel(inputFor({ haresources: 'alpha IPaddr::10.0.0.1\nbravo IPaddr2::10.0.0.2/24/eth0:\n' }));
     expect(errors).toEqual([expect.objectContaining({ file: expect.stringMatching(/haresources$/), line: 2, severity: 'error' })]);
+  });
+});
+
+describe('the pcs script', () => {
+  // Run for real by test/e2e/export/pacemaker-offline.test.ts; here its two modes' switch is pinned.
+  const script = renderPcs(buildPacemakerModel(inputFor({ haresources: 'alpha 10.0.0.1 postfix\n' })).model);
+
+  it('takes and pushes the live CIB on a node, and with CIB_file set builds into that file and pushes nothing', () => {
+    expect(script).toContain('if [ -n "${CIB_file:-}" ]; then\n  CIB=$CIB_file\n  LSB_FORCE=--force\nelse\n');
+    expect(script).toMatch(/^ {2}pcs cluster cib "\$CIB"$/m);
+    expect(script).toMatch(/^if \[ -z "\$\{CIB_file:-\}" \]; then pcs cluster cib-push "\$CIB"; fi$/m);
+    expect(script.match(/^pcs -f "\$CIB" /gm)?.length).toBe(script.match(/^\s*pcs /gm)!.length - 1);
+  });
+
+  it('forces only lsb: agents, and only where $LSB_FORCE is set (offline)', () => {
+    const creates = script.split('\n').filter((l) => / resource create /.test(l));
+    expect(creates.filter((l) => l.endsWith(' $LSB_FORCE')).map((l) => l.split(' ')[6])).toEqual(['lsb:postfix']);
+    expect(creates.filter((l) => l.includes('--force'))).toEqual([]);
   });
 });
 

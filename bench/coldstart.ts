@@ -8,20 +8,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { coldStartPair, vipHolders, type ColdKind, type ColdPair } from '../test/helpers/cold-start.js';
 import { realHeartbeatInstalled } from '../test/helpers/real-heartbeat.js';
+import { median, out } from './print.js';
 
 const GOAL_MS = 3000;
 const BOUND_MS = 90_000;
-
-const out = (line: string): void => {
-  process.stdout.write(`${line}\n`);
-};
-
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 interface Round {
   readonly servedMs: number;

@@ -26,6 +26,7 @@ import { createLab, type Lab } from '../test/helpers/netns.js';
 import { haTime, realAuthkeys, realHaCf, realHaresources } from '../test/helpers/real-heartbeat-config.js';
 import { realHeartbeatInstalled, startRealHeartbeat, type RealHeartbeatNode } from '../test/helpers/real-heartbeat.js';
 import { waitUntil } from '../test/helpers/wait.js';
+import { median, out } from './print.js';
 
 const CLK_TCK = 100; // getconf CLK_TCK on Linux
 const HOSTS = [
@@ -33,17 +34,6 @@ const HOSTS = [
   { name: 'bravo', ip: '10.77.0.2' },
 ] as const;
 const VIP = '10.77.0.100';
-
-const out = (line: string): void => {
-  process.stdout.write(`${line}\n`);
-};
-
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 function readOr(file: string): string {
   try {

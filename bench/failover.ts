@@ -16,6 +16,7 @@ import { FAILOVER_LAB_HOSTS, startOurFailoverPair } from '../test/helpers/failov
 import { createLab, type Lab } from '../test/helpers/netns.js';
 import { FAILOVER_KINDS, startRealFailoverPair, type FailoverKind, type FailoverMeasurement } from '../test/helpers/real-heartbeat-failover.js';
 import { realHeartbeatInstalled } from '../test/helpers/real-heartbeat.js';
+import { median, out } from './print.js';
 
 const KEEPALIVE_MS = 200;
 const DEADTIME_MS = 1000;
@@ -28,17 +29,6 @@ interface Pair {
 }
 
 type Figures = Record<FailoverKind, FailoverMeasurement[]>;
-
-export function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
-const out = (line: string): void => {
-  process.stdout.write(`${line}\n`);
-};
 
 /** N rounds of every kind on one pair (rounds interleave the kinds, so a slow moment of the machine does not hit one kind only). */
 async function runAll(label: string, runs: number, makePair: (lab: Lab) => Promise<Pair>): Promise<Figures> {

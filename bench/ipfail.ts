@@ -12,14 +12,12 @@
 import { FAILOVER_LAB_HOSTS, VIP_ALPHA, startOurFailoverPair } from '../test/helpers/failover-pair.js';
 import { createLab } from '../test/helpers/netns.js';
 import { GATEWAY_IP, HB_LINK, SILENT_GROUP_MEMBER, addHeartbeatLink, setUplinks } from '../test/helpers/uplink-lab.js';
-import { median } from './failover.js';
+import { median, out } from './print.js';
 
 const KEEPALIVE_MS = 200;
 const DEADTIME_MS = 1000;
 const DEADPING_MS = DEADTIME_MS;
 const GROUP = `IPaddr::${VIP_ALPHA}/24/eth0`;
-
-const out = (line: string): void => void process.stdout.write(`${line}\n`);
 
 interface Kind {
   readonly name: string;

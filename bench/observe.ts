@@ -18,14 +18,11 @@ import type { ResultPromise } from 'execa';
 import { FAILOVER_LAB_HOSTS, startOurFailoverPair, type OurFailoverPair } from '../test/helpers/failover-pair.js';
 import { createLab, type Lab } from '../test/helpers/netns.js';
 import { OBSERVE_PORT } from '../test/helpers/observe-http.js';
+import { out } from './print.js';
 
 const KEEPALIVE_MS = 200;
 const WARNTIME_MS = 500;
 const ALPHA_IP = FAILOVER_LAB_HOSTS[0].ip;
-
-const out = (line: string): void => {
-  process.stdout.write(`${line}\n`);
-};
 
 function quantile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return NaN;

@@ -16,20 +16,10 @@
 import { createLab } from '../test/helpers/netns.js';
 import { FAILOVER_LAB_HOSTS } from '../test/helpers/failover-pair.js';
 import { startScaleLab, type VipFigure } from '../test/helpers/scale-lab.js';
+import { median, out } from './print.js';
 
 const TARGET_CRASH_MS = 1500;
 const TARGET_FAILBACK_MS = 300;
-
-const out = (line: string): void => {
-  process.stdout.write(`${line}\n`);
-};
-
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 const worst = (f: readonly VipFigure[]): number => Math.max(...f.map((x) => x.ms));
 

@@ -4,24 +4,10 @@
 // the other node (not for it), so two real nodes both keep the group. We
 // overhear it: holding (or starting) that group, we give it up to its home.
 import { describe, expect, it } from 'vitest';
-import type { ResourceGroupConfig } from '../../../src/config/types.js';
-import { createManager, groupViews, step, type ManagerCommand, type ManagerEvent, type ManagerState } from '../../../src/resources/manager/index.js';
+import { createManager, groupViews, type ManagerCommand, type ManagerEvent, type ManagerState } from '../../../src/resources/manager/index.js';
+import { group, run } from './steps.js';
 
 const KEY = 'IPaddr::10.77.0.100/24/eth0';
-
-function group(node: string, key: string, line = 1): ResourceGroupConfig {
-  return { node, key, resources: [{ token: key, script: 'IPaddr', args: [key], line }], line };
-}
-
-function run(state: ManagerState, events: ManagerEvent[]): { state: ManagerState; commands: ManagerCommand[] } {
-  const commands: ManagerCommand[] = [];
-  for (const e of events) {
-    const r = step(state, e);
-    state = r.state;
-    commands.push(...r.commands);
-  }
-  return { state, commands };
-}
 
 const ops = (cs: readonly ManagerCommand[]): string[] =>
   cs.flatMap((c) => (c.kind === 'start-group' || c.kind === 'stop-group' ? [`${c.kind} ${c.key}`] : c.kind === 'send' ? [`send ${c.fields.map(([n, v]) => `${n}=${v}`).join(' ')}`] : []));

@@ -1,7 +1,6 @@
 // createManager's checks, step's robustness against bad input, the status
 // queries, and the more-than-two-nodes rule.
 import { describe, expect, it } from 'vitest';
-import type { ResourceGroupConfig } from '../../../src/config/types.js';
 import {
   createManager,
   EVENT_TABLE,
@@ -16,10 +15,7 @@ import {
   type ManagerEvent,
   type ManagerState,
 } from '../../../src/resources/manager/index.js';
-
-function group(node: string, key: string, line = 1): ResourceGroupConfig {
-  return { node, key, resources: [{ token: key, script: 'IPaddr', args: [key], line }], line };
-}
+import { group, run } from './steps.js';
 
 const base = {
   localNode: 'alpha',
@@ -28,16 +24,6 @@ const base = {
   autoFailback: 'on' as const,
   failedStartStandbyDelay: 30_000,
 };
-
-function run(state: ManagerState, events: ManagerEvent[]): { state: ManagerState; commands: ManagerCommand[] } {
-  const commands: ManagerCommand[] = [];
-  for (const e of events) {
-    const r = step(state, e);
-    state = r.state;
-    commands.push(...r.commands);
-  }
-  return { state, commands };
-}
 
 const logs = (cs: readonly ManagerCommand[], level?: string): string[] =>
   cs.filter((c): c is Extract<ManagerCommand, { kind: 'log' }> => c.kind === 'log' && (level === undefined || c.level === level)).map((c) => c.text);

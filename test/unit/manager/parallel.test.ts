@@ -6,8 +6,9 @@
 // answered, and a failed stop in a standby stops further releases.
 import { describe, expect, it } from 'vitest';
 import type { ResourceGroupConfig, ResourceRef } from '../../../src/config/types.js';
-import { createManager, step, type ManagerCommand, type ManagerEvent, type ManagerState } from '../../../src/resources/manager/index.js';
+import { createManager, type ManagerCommand, type ManagerEvent, type ManagerState } from '../../../src/resources/manager/index.js';
 import { mayLaunch, sharesResource } from '../../../src/resources/manager/parallel.js';
+import { run } from './steps.js';
 
 function ref(token: string, line: number): ResourceRef {
   const [script, ...args] = token.includes('::') ? token.split('::') : /^\d/.test(token) ? ['IPaddr', token] : [token];
@@ -29,16 +30,6 @@ function manager(groups: ResourceGroupConfig[], parallelGroups?: number): Manage
     failedStartStandbyDelay: 30_000,
     ...(parallelGroups === undefined ? {} : { parallelGroups }),
   });
-}
-
-function run(state: ManagerState, events: ManagerEvent[]): { state: ManagerState; commands: ManagerCommand[] } {
-  const commands: ManagerCommand[] = [];
-  for (const e of events) {
-    const r = step(state, e);
-    state = r.state;
-    commands.push(...r.commands);
-  }
-  return { state, commands };
 }
 
 const ops = (cs: readonly ManagerCommand[]): string[] =>

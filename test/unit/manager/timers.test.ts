@@ -3,20 +3,14 @@
 // deadlines settle() fires after the event (hand-overs, the shutdown settle
 // limit) rather than fireDueTimers() before it.
 import { describe, expect, it } from 'vitest';
-import type { ResourceGroupConfig } from '../../../src/config/types.js';
 import {
   createManager,
   nextDeadline,
-  step,
   TIMERS,
   type ManagerCommand,
-  type ManagerEvent,
   type ManagerState,
 } from '../../../src/resources/manager/index.js';
-
-function group(node: string, key: string, line: number): ResourceGroupConfig {
-  return { node, key, resources: [{ token: key, script: 'IPaddr', args: [key], line }], line };
-}
+import { group, run } from './steps.js';
 
 const base = {
   localNode: 'alpha',
@@ -25,16 +19,6 @@ const base = {
   autoFailback: 'on' as const,
   failedStartStandbyDelay: 30_000,
 };
-
-function run(state: ManagerState, events: ManagerEvent[]): { state: ManagerState; commands: ManagerCommand[] } {
-  const commands: ManagerCommand[] = [];
-  for (const e of events) {
-    const r = step(state, e);
-    state = r.state;
-    commands.push(...r.commands);
-  }
-  return { state, commands };
-}
 
 const sent = (cs: readonly ManagerCommand[], t: string): string[][] =>
   cs

@@ -12,11 +12,18 @@
 //   match;
 // - the body is read (the deadline covers it) up to a size bound; it is
 //   hashed only when an md5 is expected.
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
-import { performance } from 'node:perf_hooks';
+
+// TLS and md5 are loaded on first use, not at import: hb_probe starts once per
+// cron run, and most probes are plain http:// without an md5 (issue 12).
+// require() rather than import(): the probe starts synchronously. For the same
+// reason durations come from process.hrtime, not perf_hooks (a dozen modules).
+const requireBuiltin = createRequire(import.meta.url);
+const https = (): typeof import('node:https') => requireBuiltin('node:https') as typeof import('node:https');
+const md5 = (): Hash => (requireBuiltin('node:crypto') as typeof import('node:crypto')).createHash('md5');
 
 export interface HttpProbeTarget {
   readonly url: string;
@@ -80,8 +87,8 @@ function validTarget(target: HttpProbeTarget): URL | string {
 }
 
 export function runHttpProbe(target: HttpProbeTarget, options: HttpProbeOptions = {}): Promise<ProbeOutcome> {
-  const started = performance.now();
-  const elapsed = (): number => Math.round((performance.now() - started) * 10) / 10;
+  const started = process.hrtime.bigint();
+  const elapsed = (): number => Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10;
   const url = validTarget(target);
   if (typeof url === 'string') return Promise.resolve({ kind: 'url', message: url, durationMs: elapsed() });
   if (options.signal?.aborted) return Promise.resolve({ kind: 'aborted', durationMs: elapsed() });
@@ -112,7 +119,7 @@ export function runHttpProbe(target: HttpProbeTarget, options: HttpProbeOptions 
         finish({ kind: 'bad-status', status, expected: target.expectStatus });
         return;
       }
-      const hash: Hash | undefined = target.expectMd5 ? createHash('md5') : undefined;
+      const hash: Hash | undefined = target.expectMd5 ? md5() : undefined;
       let bytes = 0;
       res.on('data', (chunk: Buffer) => {
         bytes += chunk.length;
@@ -135,7 +142,7 @@ export function runHttpProbe(target: HttpProbeTarget, options: HttpProbeOptions 
     };
 
     try {
-      const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+      const send = url.protocol === 'https:' ? https().request : httpRequest;
       req = send(url, {
         method: 'GET',
         agent: false,

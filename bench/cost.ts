@@ -345,6 +345,8 @@ export async function run(): Promise<void> {
   const probe = { median: median(probeTimes), min: Math.min(...probeTimes) };
   const probeStart = { median: median(realStarts), min: Math.min(...realStarts) };
   const probeRun = { median: median(realRuns), min: Math.min(...realRuns) };
+  // Paired with the bare start-up of the same round: what hb_probe adds to Node's own start-up, which load inflates less.
+  const probeOverBare = median(realStarts.map((t, i) => t - bareTimes[i]!));
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   const bareStart = { median: median(bareTimes), min: Math.min(...bareTimes) };
   const bare = await bareNodeMemory();
@@ -386,7 +388,7 @@ export async function run(): Promise<void> {
   out(`| bare \`node -e 'setInterval(()=>{},1000)'\` RSS / PSS | ${mb(bare.rssKb)} / ${mb(bare.pssKb)} | | Node's floor |`);
   out(`| bare \`node -e 0\` start-up (median of ${startupRuns}, min) | ${bareStart.median.toFixed(0)} ms (${bareStart.min.toFixed(0)}) | | Node's floor |`);
   out(`| hb_probe --help start-up (median of ${startupRuns}, min) | ${probe.median.toFixed(0)} ms (${probe.min.toFixed(0)}) | | ≤ 100 ms ${probe.median <= 100 ? 'met' : 'NOT met'} |`);
-  out(`| hb_probe real run, start-up: spawn to its GET on 127.0.0.1 (median of ${startupRuns}, min) | ${probeStart.median.toFixed(0)} ms (${probeStart.min.toFixed(0)}) | | ≤ 100 ms ${probeStart.median <= 100 ? 'met' : 'NOT met'} |`);
+  out(`| hb_probe real run, start-up: spawn to its GET on 127.0.0.1 (median of ${startupRuns}, min) | ${probeStart.median.toFixed(0)} ms (${probeStart.min.toFixed(0)}); bare node + ${probeOverBare.toFixed(0)} ms | | ≤ 100 ms ${probeStart.median <= 100 ? 'met' : 'NOT met'} |`);
   out(`| hb_probe real run, spawn to exit (median of ${startupRuns}, min) | ${probeRun.median.toFixed(0)} ms (${probeRun.min.toFixed(0)}) | | bare node + the GET |`);
   out(`(start-ups measured interleaved with bare \`node -e 0\`; load average ${load})`);
 }

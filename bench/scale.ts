@@ -56,7 +56,7 @@ export interface RealRound {
 
 export interface ScaleFigures {
   readonly groups: number;
-  readonly ours: readonly { readonly parallel: number; readonly crash: number[]; readonly failback: number[] }[];
+  readonly ours: readonly OurSetting[];
   /** Real Heartbeat 3.0.6 rounds; a string says why there are none. */
   readonly real: readonly RealRound[] | string;
 }
@@ -86,20 +86,36 @@ export function scaleSettings(): ScaleSettings {
   };
 }
 
-async function measureOurs(groups: number, parallel: number, runs: number, probeMs: number): Promise<{ crash: number[]; failback: number[] }> {
+export interface OurSetting {
+  readonly parallel: number;
+  readonly crash: number[];
+  readonly failback: number[];
+  /** A round that failed (a move not done within its bound): the rounds after it are not run. */
+  readonly failure?: string;
+}
+
+async function measureOurs(groups: number, parallel: number, runs: number, probeMs: number): Promise<OurSetting> {
   const crash: number[] = [];
   const failback: number[] = [];
+  let failure: string | undefined;
   const lab = await createLab({ hosts: [...FAILOVER_LAB_HOSTS] });
   try {
     const scale = await startScaleLab(lab, { groups, intervalMs: probeMs, extraIni: `[resources]\nparallel_groups = ${parallel}\n` });
     try {
       for (let round = 1; round <= runs; round++) {
-        await scale.steady(120_000);
-        const c = worst(await scale.crash(120_000));
-        const f = worst(await scale.failback(180_000));
-        crash.push(c);
-        failback.push(f);
-        out(`  heartbeat-ts parallel_groups ${parallel} round ${round}/${runs}: crash → last VIP answers ${c.toFixed(0)} ms; failback worst VIP outage ${f.toFixed(0)} ms (load ${loadAverage()})`);
+        try {
+          await scale.steady(120_000);
+          const c = worst(await scale.crash(120_000));
+          const f = worst(await scale.failback(180_000));
+          crash.push(c);
+          failback.push(f);
+          out(`  heartbeat-ts parallel_groups ${parallel} round ${round}/${runs}: crash → last VIP answers ${c.toFixed(0)} ms; failback worst VIP outage ${f.toFixed(0)} ms (load ${loadAverage()})`);
+        } catch (err) {
+          // Printed, not thrown: the other settings and real Heartbeat still run, and the table says so.
+          failure = `round ${round}/${runs} failed: ${(err as Error).message.split('\n')[0]}`;
+          out(`  heartbeat-ts parallel_groups ${parallel} ${failure} (load ${loadAverage()})`);
+          break;
+        }
       }
     } finally {
       await scale.dispose();
@@ -107,7 +123,7 @@ async function measureOurs(groups: number, parallel: number, runs: number, probe
   } finally {
     await lab.destroy();
   }
-  return { crash, failback };
+  return { parallel, crash, failback, ...(failure !== undefined ? { failure } : {}) };
 }
 
 /** A real move's figure, or its ScaleTimeout as an unfinished result (anything else is a failure). */
@@ -155,8 +171,8 @@ async function measureReal(s: ScaleSettings): Promise<RealRound[]> {
 /** Runs every measurement of the scale benchmark (printing each round) and returns the figures. */
 export async function measureScale(s: ScaleSettings = scaleSettings()): Promise<ScaleFigures> {
   out(`${s.groups} one-address groups on alpha, keepalive 200 ms / deadtime 1 s, every VIP probed over HTTP every ${s.probeMs} ms; heartbeat-ts ${s.runs} rounds per setting${s.withReal ? `, Heartbeat 3.0.6 ${s.realRuns} round(s), each move bounded by ${s.realTimeoutMs / 1000} s` : ''} (load ${loadAverage()})`);
-  const ours: { parallel: number; crash: number[]; failback: number[] }[] = [];
-  for (const parallel of s.parallel) ours.push({ parallel, ...(await measureOurs(s.groups, parallel, s.runs, s.probeMs)) });
+  const ours: OurSetting[] = [];
+  for (const parallel of s.parallel) ours.push(await measureOurs(s.groups, parallel, s.runs, s.probeMs));
   let real: RealRound[] | string;
   if (!s.withReal) real = 'skipped (HBTS_SCALE_REAL=0)';
   else if (!realHeartbeatInstalled()) real = 'not installed (apt-get install heartbeat)';
@@ -183,15 +199,15 @@ export async function run(): Promise<void> {
   const f = await measureScale();
   out('');
   out(`median (min–max)                 crash: last VIP answers        failback: worst VIP outage`);
-  const fmt = (v: readonly number[]): string => `${median(v).toFixed(0)} ms (${Math.min(...v).toFixed(0)}–${Math.max(...v).toFixed(0)})`;
+  const fmt = (v: readonly number[]): string => (v.length === 0 ? '—' : `${median(v).toFixed(0)} ms (${Math.min(...v).toFixed(0)}–${Math.max(...v).toFixed(0)})`);
   for (const r of f.ours) {
-    out(`  heartbeat-ts parallel_groups ${String(r.parallel).padEnd(4)} ${fmt(r.crash).padEnd(30)} ${fmt(r.failback)}`);
+    out(`  heartbeat-ts parallel_groups ${String(r.parallel).padEnd(4)} ${fmt(r.crash).padEnd(30)} ${fmt(r.failback)}${r.failure ? `  (${r.failure})` : ''}`);
   }
   out(`  Heartbeat 3.0.6 (${f.groups} groups)       ${realFigure(f.real, 'crash').padEnd(30)} ${realFigure(f.real, 'failback')}`);
   out(`  target (${f.groups} groups)                ≤ ${TARGET_CRASH_MS} ms                      ≤ ${TARGET_FAILBACK_MS} ms`);
   for (const r of f.ours) {
-    const c = median(r.crash) <= TARGET_CRASH_MS ? 'met' : 'NOT met';
-    const fb = median(r.failback) <= TARGET_FAILBACK_MS ? 'met' : 'NOT met';
+    const c = !r.failure && median(r.crash) <= TARGET_CRASH_MS ? 'met' : 'NOT met';
+    const fb = !r.failure && median(r.failback) <= TARGET_FAILBACK_MS ? 'met' : 'NOT met';
     out(`  parallel_groups ${r.parallel}: crash target ${c}, failback target ${fb}`);
   }
 }

@@ -11,7 +11,7 @@
 // variables (HBTS_COST_*, HBTS_SCALE_*, HBTS_COLDSTART_*); here the scale part
 // runs heartbeat-ts at its default parallel_groups only unless
 // HBTS_SCALE_PARALLEL says otherwise, and the cold start skips the mixed
-// pairs unless HBTS_COLDSTART_MIXED=1. Takes ~15–25 min (real Heartbeat at
+// pairs unless HBTS_COLDSTART_MIXED=1. Takes ~12–25 min (real Heartbeat at
 // 100 groups is most of it). Needs root.
 import { join } from 'node:path';
 import { DIST_CLI } from '../test/helpers/hbts-node.js';

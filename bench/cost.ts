@@ -238,7 +238,7 @@ export interface IdleFigures {
 }
 
 /** One keepalive: both pairs started, settled, then measured in the same windows. */
-async function idleAt(keepaliveMs: number, withReal: boolean, windows: number, windowS: number, settleS: number): Promise<Map<string, IdleFigures>> {
+export async function idleAt(keepaliveMs: number, withReal: boolean, windows: number, windowS: number, settleS: number): Promise<Map<string, IdleFigures>> {
   const labs: Lab[] = [];
   const subjects: Subject[] = [];
   try {

@@ -185,6 +185,9 @@ export class ArpFrameSender<P extends ArpPacket = ArpPacket> {
     }
     this.child = child;
     this.ready = false;
+    // A sender waiting on its stdin must never keep the daemon's process alive.
+    child.unref();
+    for (const stream of [child.stdin, child.stdout, child.stderr]) (stream as unknown as { unref?: () => void } | null)?.unref?.();
     let out = '';
     let err = '';
     let spawnError: Error | undefined;

@@ -53,7 +53,8 @@ describe('ArpAnnouncer with many addresses', () => {
     const arping = recordingArping();
     const announcer = new ArpAnnouncer({ logger: createMemoryLogger().logger, arpingCommand: arping.command, python3Command: null });
     const addresses = ['10.0.1.1', '10.0.1.2', '10.0.1.3', '10.0.1.4'];
-    for (const a of addresses) announcer.announce('eth0', a, { count: 3, interval: 300, mode: 'request' });
+    // 2 s between bursts: on a loaded machine the first bursts' recordings can take longer than a short interval.
+    for (const a of addresses) announcer.announce('eth0', a, { count: 3, interval: 2000, mode: 'request' });
     await until('the first bursts', () => arping.calls().length >= addresses.length);
     announcer.cancel('10.0.1.2');
     await until('every series to end', () => addresses.every((a) => announcer.pending(a).processes + announcer.pending(a).scheduled === 0));

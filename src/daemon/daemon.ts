@@ -27,6 +27,7 @@ import {
   groupViews,
   type GroupStartResult,
   type GroupStopResult,
+  type GroupResultEvent,
   type ManagerState,
   type StandbyRequest,
 } from '../resources/index.js';
@@ -102,6 +103,9 @@ export class Daemon {
   private readonly failingProbes = new Set<string>();
   /** The ordered notification stream (notify.d, FIFO, line file) and rc.d message hooks. */
   private readonly notes: DaemonNotifications;
+  /** Group results of this turn of the event loop, reduced together at its end (reportGroupResult). */
+  private readonly pendingResults: GroupResultEvent[] = [];
+  private resultsFlush: NodeJS.Immediate | undefined;
 
   constructor(options: DaemonOptions) {
     this.config = options.config;
@@ -127,6 +131,7 @@ export class Daemon {
       failedStartStandbyDelay: config.options.resources.failedStartStandbyDelay,
       timers: { rqstDelay: config.options.resources.startupFallbackDelay },
       parallelGroups: config.options.resources.parallelGroups,
+      batchedGroups: this.runner.batchedGroups(),
     });
     this.loop = new ManagerLoop(manager, {
       now: () => this.now(),
@@ -176,6 +181,9 @@ export class Daemon {
     this.journal.add({ kind: 'daemon-start', text: `heartbeat-ts started on ${cfg.localNode} (pid ${process.pid})`, node: cfg.localNode });
     this.wireHeartbeatEvents();
     this.loop.enqueue({ type: 'start', now: this.now() });
+
+    // What a takeover should not wait for (the ARP sender of a node with many addresses).
+    this.runner.prepare();
 
     // Heartbeat checks for resources already running before it negotiates:
     // the manager adopts or releases them once it knows what the peer holds.
@@ -314,6 +322,24 @@ export class Daemon {
     return messageScriptEnvironment(trigger, this.node.running ? this.node.snapshot().status : 'init', this.config.haCf.autoFailback);
   }
 
+  /**
+   * Group results that come back in the same turn of the event loop (a batch
+   * of address changes answers many groups at once, issue 12) go to the
+   * manager as one event at the end of the turn: one reduction instead of one
+   * per group (each copies and freezes the whole state), and the gratuitous
+   * ARP the addresses just scheduled leaves before it.
+   */
+  private reportGroupResult(result: GroupResultEvent): void {
+    this.pendingResults.push(result);
+    if (this.resultsFlush !== undefined) return;
+    this.resultsFlush = setImmediate(() => {
+      this.resultsFlush = undefined;
+      const results = this.pendingResults.splice(0);
+      if (results.length === 1) this.loop.enqueue({ ...results[0]!, now: this.now() });
+      else if (results.length > 1) this.loop.enqueue({ type: 'group-results', now: this.now(), results });
+    });
+  }
+
   private async startGroup(key: string, trigger: HbMessage | undefined): Promise<void> {
     let result: GroupStartResult;
     try {
@@ -321,19 +347,19 @@ export class Daemon {
     } catch (err) {
       this.recordGroupOperation({ key, op: 'start', ok: false, durationMs: 0 });
       this.rscLog.error(`Resource group ${key}: start could not run: ${(err as Error).message}`);
-      this.loop.enqueue({ type: 'group-result', now: this.now(), key, op: 'start', ok: false, resource: key, reason: (err as Error).message });
+      this.reportGroupResult({ type: 'group-result', now: this.now(), key, op: 'start', ok: false, resource: key, reason: (err as Error).message });
       return;
     }
     this.recordGroupOperation({ key, op: 'start', ok: result.outcome === 'started', durationMs: result.durationMs });
     if (result.outcome === 'started') {
       this.rscLog.info(`Resource group ${key}: started in ${Math.round(result.durationMs)} ms`);
-      this.loop.enqueue({ type: 'group-result', now: this.now(), key, op: 'start', ok: true });
+      this.reportGroupResult({ type: 'group-result', now: this.now(), key, op: 'start', ok: true });
       return;
     }
     this.rscLog.error(
       `Resource group ${key}: start FAILED in ${Math.round(result.durationMs)} ms: ${result.resource}: ${result.reason}; the group was stopped again`,
     );
-    this.loop.enqueue({ type: 'group-result', now: this.now(), key, op: 'start', ok: false, resource: result.resource, reason: result.reason });
+    this.reportGroupResult({ type: 'group-result', now: this.now(), key, op: 'start', ok: false, resource: result.resource, reason: result.reason });
     if (result.rollback.outcome === 'stopFailed') {
       void this.applyStopFailure(key, result.rollback.resource, result.rollback.reason);
     }
@@ -346,17 +372,17 @@ export class Daemon {
     } catch (err) {
       this.recordGroupOperation({ key, op: 'stop', ok: false, durationMs: 0 });
       this.rscLog.error(`Resource group ${key}: stop could not run: ${(err as Error).message}`);
-      this.loop.enqueue({ type: 'group-result', now: this.now(), key, op: 'stop', ok: false, resource: key, reason: (err as Error).message });
+      this.reportGroupResult({ type: 'group-result', now: this.now(), key, op: 'stop', ok: false, resource: key, reason: (err as Error).message });
       return;
     }
     this.recordGroupOperation({ key, op: 'stop', ok: result.outcome === 'stopped', durationMs: result.durationMs });
     if (result.outcome === 'stopped') {
       this.rscLog.info(`Resource group ${key}: stopped in ${Math.round(result.durationMs)} ms`);
-      this.loop.enqueue({ type: 'group-result', now: this.now(), key, op: 'stop', ok: true });
+      this.reportGroupResult({ type: 'group-result', now: this.now(), key, op: 'stop', ok: true });
       return;
     }
     this.rscLog.crit(`Resource group ${key}: stop FAILED in ${Math.round(result.durationMs)} ms: ${result.resource}: ${result.reason}`);
-    this.loop.enqueue({ type: 'group-result', now: this.now(), key, op: 'stop', ok: false, resource: result.resource, reason: result.reason });
+    this.reportGroupResult({ type: 'group-result', now: this.now(), key, op: 'stop', ok: false, resource: result.resource, reason: result.reason });
   }
 
   private async reannounceGroup(key: string, reason: string): Promise<void> {

@@ -70,6 +70,8 @@ export interface ScaleLab {
   failback(timeoutMs: number): Promise<VipFigure[]>;
   /** The VIPs up on each node's eth0 now. */
   addressesOn(node: string): Promise<string[]>;
+  /** Every probe reported so far (the client's log, to lay a move out VIP by VIP). */
+  probes(): readonly ScaleProbe[];
   dispose(): Promise<void>;
 }
 
@@ -190,6 +192,7 @@ export async function startScaleLab(lab: Lab, opts: ScaleOptions): Promise<Scale
     pair,
     vips,
     addressesOn,
+    probes: () => results,
     steady: async (timeout) => {
       await pair.waitHolders(allHolders('alpha'), timeout);
       await pair.waitPastStartup(timeout);

@@ -232,6 +232,7 @@ export function createAddressAgent(resourceSpec: AddressResourceSpec, deps: Addr
   return {
     resource,
     description,
+    batched: true,
 
     start: async () => (await run('start', (spec, logStart) => bringUp(spec, logStart, true))).result,
 

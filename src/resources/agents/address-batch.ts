@@ -89,7 +89,14 @@ export class AddressBatcher {
   private readonly removals: WaitingRemoval[] = [];
   private removing = false;
 
-  constructor(private readonly execPrefix?: readonly string[]) {}
+  /**
+   * `beforeAdding(n)`: a batch of n additions begins (the gratuitous ARP
+   * sender starts meanwhile, arp-frames.ts).
+   */
+  constructor(
+    private readonly execPrefix?: readonly string[],
+    private readonly beforeAdding?: (count: number) => void,
+  ) {}
 
   add<T>(job: AddJob<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -147,6 +154,7 @@ export class AddressBatcher {
   }
 
   private async runBatch(batch: readonly Waiting[]): Promise<void> {
+    this.beforeAdding?.(batch.length);
     const timeoutMs = Math.max(...batch.map((w) => w.job.timeoutMs));
     const needsRoutes = batch.some((w) => w.job.needsRoutes);
     const listed = await this.ip(['-o', '-4', '-batch', '-'], needsRoutes ? 'addr show\nroute show\n' : 'addr show\n', timeoutMs);

@@ -28,11 +28,16 @@ export interface AgentFactoryOptions extends ResolveOptions {
   readonly killGraceMs?: number;
   /** The iputils arping command (default `arping`). */
   readonly arpingCommand?: string;
+  /** python3 for many gratuitous ARP packets from one process (default `python3`; null: arping only). */
+  readonly python3Command?: string | null;
   /** Where script output capture files go (default the OS temp directory; the daemon passes its run dir). */
   readonly scratchDir?: string;
 }
 
 export const DEFAULT_KILL_GRACE_MS = 2000;
+
+/** From this many addresses in one batch on, the one-process ARP sender is started ahead (python3 takes tens of ms to start). */
+const WARM_SENDER_FROM = 8;
 
 /**
  * A resource whose script cannot be found: start and stop fail; status says
@@ -60,13 +65,19 @@ function unresolvedAgent(ref: ResourceRef, reason: string, logger: Logger): Reso
 export class AgentFactory {
   private readonly announcer: ArpAnnouncer;
   private readonly batcher: AddressBatcher;
+  private addressAgents = 0;
 
   constructor(private readonly options: AgentFactoryOptions) {
-    this.batcher = new AddressBatcher(options.execPrefix);
     this.announcer = new ArpAnnouncer({
       logger: options.logger,
       ...(options.execPrefix ? { execPrefix: options.execPrefix } : {}),
       ...(options.arpingCommand ? { arpingCommand: options.arpingCommand } : {}),
+      ...(options.python3Command !== undefined ? { python3Command: options.python3Command } : {}),
+    });
+    // Several addresses coming up at once: their gratuitous ARP goes out from one python3
+    // process, started while `ip` adds them (a few addresses keep their arpings: no wait for python).
+    this.batcher = new AddressBatcher(options.execPrefix, (count) => {
+      if (count >= WARM_SENDER_FROM) this.announcer.warm();
     });
   }
 
@@ -92,6 +103,7 @@ export class AgentFactory {
         });
       case 'IPaddr':
       case 'IPaddr2':
+        this.addressAgents++;
         return createAddressAgent(spec, {
           logger: o.logger,
           arp: o.arp,
@@ -101,6 +113,15 @@ export class AgentFactory {
           ...prefix,
         });
     }
+  }
+
+  /**
+   * The daemon starts: with many service addresses, the one-process ARP
+   * sender is started now and kept (a takeover does not wait for python3 to
+   * start); with few, their arpings need nothing ahead.
+   */
+  prepare(): void {
+    if (this.addressAgents >= WARM_SENDER_FROM) this.announcer.keepWarm();
   }
 
   /** Gratuitous ARP still pending for ADDRESS (observability, tests). */

@@ -56,6 +56,12 @@ export interface ResourceAgent {
    * what was announced; undefined when there was nothing to announce.
    */
   reannounce?(): Promise<string | undefined>;
+  /**
+   * True when the agent's starts and stops join the node's shared batches
+   * (the built-in address agents: address-batch.ts) and run no process of
+   * their own: a group of only such agents takes no slot of parallel_groups.
+   */
+  readonly batched?: boolean;
 }
 
 export interface StartUnlessRunningResult {

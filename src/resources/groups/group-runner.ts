@@ -104,6 +104,16 @@ export class GroupRunner {
     return [...this.groups.keys()];
   }
 
+  /** The daemon starts: start what a takeover should not wait for (the ARP sender of a node with many addresses). */
+  prepare(): void {
+    this.agents.prepare();
+  }
+
+  /** Groups made only of agents that run in the node's shared batches (ResourceAgent.batched): the manager's batchedGroups. */
+  batchedGroups(): string[] {
+    return [...this.groups.values()].filter((g) => g.agents.length > 0 && g.agents.every((a) => a.batched === true)).map((g) => g.config.key);
+  }
+
   /** Whether an operation on the group is running or queued. */
   busy(key: string): boolean {
     return this.queue.busy(key);

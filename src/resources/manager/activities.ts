@@ -173,7 +173,7 @@ function advance(tx: Tx, hooks: ActivityHooks): void {
       (hooks.completed[run.activity.kind] as Completion<Activity['kind']>).handle(tx, run);
       return;
     }
-    if (!mayLaunch(s.config.groups, s.config.parallelGroups, run.inFlight, op)) return;
+    if (!mayLaunch(s.config.groups, s.config.parallelGroups, run.inFlight, op, s.config.batchedGroups)) return;
     run.next++;
     if (!stillRight(tx, run, op)) continue;
     run.inFlight.push(op);

@@ -43,6 +43,7 @@ function checkConfig(init: ManagerInit): { config: ManagerConfig; problems: stri
     failedStartStandbyDelay: init.failedStartStandbyDelay,
     timers,
     parallelGroups,
+    batchedGroups: (init.batchedGroups ?? []).filter((key) => keys.has(key)),
   };
   return { config, problems };
 }

@@ -169,6 +169,19 @@ export const EVENT_TABLE: { readonly [T in ManagerEvent['type']]: Entry<EventOf<
   'probe-release': { spec: 'issue 6', handle: (tx, ev) => onProbeRelease(tx, ev.group, ev.reason, ev.by) },
   'probe-eligible': { spec: 'issue 6', handle: (tx, ev) => onProbeEligible(tx, ev.group, ev.reason) },
   'group-result': { spec: '§9.1', handle: (tx, ev) => onGroupResult(tx, ev, ACTIVITY_HOOKS) },
+  'group-results': {
+    spec: '§9.1',
+    handle: (tx, ev) => {
+      const results = Array.isArray(ev.results) ? ev.results : [];
+      for (const r of results) {
+        if (r?.type !== 'group-result') {
+          log(tx, 'error', 'group-results event with an entry that is not a group result: entry ignored');
+          continue;
+        }
+        onGroupResult(tx, r, ACTIVITY_HOOKS);
+      }
+    },
+  },
   tick: { spec: '§9.3, §9.5 (timers)', handle: () => undefined },
 };
 

@@ -50,6 +50,14 @@ export interface ManagerInit {
    * group after the other.
    */
   readonly parallelGroups?: number;
+  /**
+   * Keys of the groups made only of built-in address agents (IPaddr, IPaddr2
+   * not overridden by a script): their starts and stops are batched (one `ip`
+   * for every address changing at once, address-batch.ts) and run no process
+   * of their own, so with parallelGroups > 1 they do not take one of its
+   * slots (parallel.ts). Default none.
+   */
+  readonly batchedGroups?: readonly string[];
 }
 
 export interface ManagerConfig {
@@ -64,6 +72,8 @@ export interface ManagerConfig {
   readonly timers: ManagerTimers;
   /** At most this many group operations of one activity run at once (see parallel.ts). */
   readonly parallelGroups: number;
+  /** Groups whose operations are batched and take no slot of parallelGroups (ManagerInit.batchedGroups). */
+  readonly batchedGroups: readonly string[];
 }
 
 // ───────────────────────────────── state ─────────────────────────────────
@@ -335,6 +345,12 @@ export type ManagerEvent =
   /** Application probe: this node is eligible for `group` (undefined = node-wide) again. */
   | { readonly type: 'probe-eligible'; readonly now: number; readonly group?: string; readonly reason: string }
   | GroupResultEvent
+  /**
+   * Several group results that came back together (one batch of address
+   * changes answers a hundred groups at once, issue 12): reduced in one step,
+   * in this order, as if each were its own group-result event.
+   */
+  | { readonly type: 'group-results'; readonly now: number; readonly results: readonly GroupResultEvent[] }
   | { readonly type: 'tick'; readonly now: number };
 
 export type GroupResultEvent =

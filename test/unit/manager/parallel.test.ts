@@ -21,7 +21,7 @@ function group(node: string, tokens: readonly string[], line: number): ResourceG
 
 const vips = (n: number): ResourceGroupConfig[] => Array.from({ length: n }, (_, i) => group('alpha', [`IPaddr::10.0.0.${i + 1}/24/eth0`], i + 1));
 
-function manager(groups: ResourceGroupConfig[], parallelGroups?: number): ManagerState {
+function manager(groups: ResourceGroupConfig[], parallelGroups?: number, batchedGroups?: readonly string[]): ManagerState {
   return createManager({
     localNode: 'alpha',
     nodes: ['alpha', 'bravo'],
@@ -29,6 +29,7 @@ function manager(groups: ResourceGroupConfig[], parallelGroups?: number): Manage
     autoFailback: 'on',
     failedStartStandbyDelay: 30_000,
     ...(parallelGroups === undefined ? {} : { parallelGroups }),
+    ...(batchedGroups === undefined ? {} : { batchedGroups }),
   });
 }
 
@@ -40,8 +41,8 @@ const sent = (cs: readonly ManagerCommand[], t: string): number => cs.filter((c)
 const ok = (key: string, op: 'start' | 'stop', now = 200): ManagerEvent => ({ type: 'group-result', now, key, op, ok: true });
 
 /** alpha negotiated with bravo; alpha's local groups are being acquired. */
-function acquiring(groups: ResourceGroupConfig[], parallelGroups?: number): { state: ManagerState; commands: ManagerCommand[] } {
-  return run(manager(groups, parallelGroups), [
+function acquiring(groups: ResourceGroupConfig[], parallelGroups?: number, batchedGroups?: readonly string[]): { state: ManagerState; commands: ManagerCommand[] } {
+  return run(manager(groups, parallelGroups, batchedGroups), [
     { type: 'start', now: 0 },
     { type: 'comm-up', now: 0, activePeers: ['bravo'] },
     { type: 'message', now: 100, message: { t: 'resource', src: 'bravo', rsc_hold: 'none', rtype: 'full', isstable: '1' } },
@@ -88,6 +89,62 @@ describe('parallel group operations (issue 12)', () => {
     }
     expect(started).toEqual(gs.map((g) => `start ${g.key}`));
     expect(state.currentActivity).toBeNull();
+  });
+
+  it('groups of built-in addresses only (batchedGroups) take no slot: 100 of them all start at once at parallelGroups 16; the others still count', () => {
+    const gs = [...vips(100), group('alpha', ['IPaddr::10.0.1.1/24/eth0', 'nginx'], 101), group('alpha', ['apache'], 102)];
+    const batched = gs.slice(0, 100).map((g) => g.key);
+    const a = acquiring(gs, 16, batched);
+    expect(ops(a.commands)).toEqual(gs.map((g) => `start ${g.key}`));
+    expect(a.state.currentActivity?.inFlight).toHaveLength(102);
+    // With a bound of 2 the two script groups fill it; batched groups launched after them still go.
+    const scripts = [group('alpha', ['nginx'], 1), group('alpha', ['apache'], 2), group('alpha', ['squid'], 3), ...vips(3)];
+    const b = acquiring(scripts, 2, scripts.slice(3).map((g) => g.key));
+    expect(ops(b.commands)).toEqual([`start ${scripts[0]!.key}`, `start ${scripts[1]!.key}`]);
+    const c = run(b.state, [ok(scripts[0]!.key, 'start')]);
+    expect(ops(c.commands)).toEqual([`start ${scripts[2]!.key}`, ...scripts.slice(3).map((g) => `start ${g.key}`)]);
+  });
+
+  it('parallelGroups 1 stays one group after the other even for batched groups (Heartbeat order)', () => {
+    const gs = vips(3);
+    const a = acquiring(gs, 1, gs.map((g) => g.key));
+    expect(ops(a.commands)).toEqual([`start ${gs[0]!.key}`]);
+  });
+
+  it('batched groups still never overlap a group sharing their address', () => {
+    const gs = [group('alpha', ['IPaddr::10.0.0.9/24/eth0'], 1), group('alpha', ['10.0.0.9', 'nginx'], 2), group('alpha', ['IPaddr::10.0.0.8/24/eth0'], 3)];
+    const a = acquiring(gs, 16, [gs[0]!.key, gs[2]!.key]);
+    expect(ops(a.commands)).toEqual([`start ${gs[0]!.key}`]);
+  });
+
+  it('group-results: a hundred answers in one event end the activity as a hundred events do (one done, same states)', () => {
+    const gs = vips(100);
+    const k = gs.map((g) => g.key);
+    const batched = k;
+    let s = acquiring(gs, 16, batched).state;
+    s = run(s, [{ type: 'group-results', now: 200, results: k.map((key) => ok(key, 'start') as Extract<ManagerEvent, { type: 'group-result' }>) }]).state;
+    expect(s.currentActivity).toBeNull();
+    expect(k.every((key) => s.groups[key]!.state === 'running')).toBe(true);
+    s = run(s, [{ type: 'message', now: 300, message: { t: 'resource', src: 'bravo', rsc_hold: 'none', rtype: 'full', isstable: '1' } }]).state;
+    s = run(s, [{ type: 'admin-standby', now: 1000, rsc: 'all' }]).state;
+    const release = run(s, [{ type: 'message', now: 1100, message: { t: 'ask_resources', src: 'bravo', rsc_hold: 'all', info: 'other' } }]);
+    expect(ops(release.commands)).toEqual([...k].reverse().map((key) => `stop ${key}`));
+    const one = run(release.state, [{ type: 'group-results', now: 1200, results: [...k].reverse().map((key) => ok(key, 'stop', 1200) as Extract<ManagerEvent, { type: 'group-result' }>) }]);
+    const each = run(release.state, [...k].reverse().map((key) => ok(key, 'stop', 1200)));
+    const done = (cs: readonly ManagerCommand[]): number => cs.filter((c) => c.kind === 'send' && c.fields.some(([f, v]) => f === 'info' && v === 'done')).length;
+    expect(done(one.commands)).toBe(1);
+    expect(done(each.commands)).toBe(1);
+    expect(one.state.groups).toEqual(each.state.groups);
+    expect(one.state.standby).toEqual(each.state.standby);
+  });
+
+  it('group-results with an entry that is not a group result: that entry is logged and ignored, the rest applies', () => {
+    const gs = vips(2);
+    const a = acquiring(gs, 2, gs.map((g) => g.key));
+    const bad = { type: 'tick', now: 1 } as unknown as Extract<ManagerEvent, { type: 'group-result' }>;
+    const r = run(a.state, [{ type: 'group-results', now: 200, results: [ok(gs[0]!.key, 'start') as Extract<ManagerEvent, { type: 'group-result' }>, bad, ok(gs[1]!.key, 'start') as Extract<ManagerEvent, { type: 'group-result' }>] }]);
+    expect(r.commands.some((c) => c.kind === 'log' && /not a group result/.test(c.text))).toBe(true);
+    expect(r.state.currentActivity).toBeNull();
   });
 
   it('groups sharing a script (nginx) or an address never overlap, and hold the later ones back (Heartbeat order)', () => {

@@ -25,6 +25,10 @@ const CLI = join(ROOT, 'dist', 'cli');
 const CHUNKS = 'heartbeat-chunks';
 const entry = join(CLI, 'heartbeat.js');
 
+if (readFileSync(entry, 'utf8').includes(`./${CHUNKS}/`)) {
+  process.stderr.write(`bundle-daemon: ${relative(ROOT, entry)} is already bundled: run \`npm run build\` (tsc first)\n`);
+  process.exit(1);
+}
 rmSync(join(CLI, CHUNKS), { recursive: true, force: true });
 const result = await build({
   entryPoints: { heartbeat: entry },
@@ -42,6 +46,8 @@ const result = await build({
   legalComments: 'linked',
   // winston and its helpers are CommonJS and require() Node's modules: give each ESM chunk a require.
   banner: { js: "import{createRequire as __hbtsCreateRequire}from'node:module';const require=__hbtsCreateRequire(import.meta.url);" },
+  // winston's @dabh/diagnostics picks its no-op build (no colour tables) only when NODE_ENV is production.
+  define: { 'process.env.NODE_ENV': '"production"' },
   allowOverwrite: true,
   write: false,
   logLevel: 'error',

@@ -153,6 +153,7 @@ export const MODES: Readonly<Record<HeartbeatMode, ModeHandler>> = {
   check: async (common, io) => (await import('./check.js')).runCheck(common, io),
   // Loaded on demand: `heartbeat -k` and `-s` must answer fast, without loading the whole daemon.
   daemon: async (common, io, flags) => {
+    (await import('./daemon-v8.js')).tuneV8ForDaemon();
     const { runDaemon } = await import('../daemon/run.js');
     // The summary code is loaded only for -v.
     const formatSummary = flags.verbose ? (await import('./check.js')).formatSummary : undefined;

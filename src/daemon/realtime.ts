@@ -15,8 +15,13 @@
 // * memory: cannot be locked from Node; one WARN says so with Heartbeat's
 //   words ("Cannot lock ourselves into memory", which Heartbeat logs wherever
 //   RLIMIT_MEMLOCK stops its mlockall: on this test machine, 8 MiB).
+//
+// chrt runs through plain child_process.execFile, not execa: this runs at
+// every start, and execa's modules would then stay in the idle daemon's
+// memory for good (issue 12: idle RSS) for one fixed command.
+import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { execa } from 'execa';
+import { promisify } from 'node:util';
 import type { Logger } from '../log/index.js';
 
 /** Heartbeat's default: SCHED_RR at the lowest realtime priority. */
@@ -72,7 +77,7 @@ export async function applyRealtime(enabled: boolean, log: Logger, pid: number =
     return threadPolicies(pid);
   }
   try {
-    await execa('chrt', ['--all-tasks', '--reset-on-fork', '--rr', '--pid', String(REALTIME_PRIORITY), String(pid)], { timeout: 5000 });
+    await promisify(execFile)('chrt', ['--all-tasks', '--reset-on-fork', '--rr', '--pid', String(REALTIME_PRIORITY), String(pid)], { timeout: 5000 });
   } catch (err) {
     const e = err as { stderr?: string; message: string };
     log.warn(`Unable to set scheduler parameters: ${(e.stderr || e.message).trim()} (realtime scheduling needs root or CAP_SYS_NICE, and util-linux chrt)`);

@@ -6,7 +6,7 @@
 // the tracked interfaces — no polling. A link is up when the interface
 // exists, is administratively up (IFF_UP) and has carrier.
 import { readFileSync } from 'node:fs';
-import { execa, type ResultPromise } from 'execa';
+import type { ResultPromise } from 'execa';
 import type { Logger } from '../log/index.js';
 
 const IFF_UP = 0x1;
@@ -33,6 +33,8 @@ export function readLinkUp(iface: string, root = '/sys/class/net'): { up: boolea
 export class LinkWatch {
   private child: ResultPromise | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
+  /** Set while execa loads for the first spawn: stop() waits for it. */
+  private spawning: Promise<void> | undefined;
   private stopping = false;
   private readonly last = new Map<string, boolean>();
 
@@ -64,6 +66,14 @@ export class LinkWatch {
   }
 
   private spawnMonitor(): void {
+    // execa is loaded only by a node that tracks interfaces: once loaded, its modules stay in memory (issue 12).
+    this.spawning = import('execa').then(({ execa }) => {
+      this.spawning = undefined;
+      this.spawnMonitorWith(execa);
+    });
+  }
+
+  private spawnMonitorWith(execa: typeof import('execa').execa): void {
     if (this.stopping) return;
     const child = execa('ip', ['-o', 'monitor', 'link'], { reject: false, buffer: false, stdin: 'ignore', stderr: 'ignore' });
     this.child = child;
@@ -84,6 +94,7 @@ export class LinkWatch {
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
+    await this.spawning;
     const child = this.child;
     this.child = undefined;
     if (!child || child.pid === undefined) return;

@@ -10,7 +10,6 @@
 import { closeSync, constants, fstatSync, openSync, writeSync } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import { execa } from 'execa';
 
 export const FIFO_PATIENCE_MS = 2_000;
 const FIFO_RETRY_MS = 100;
@@ -22,6 +21,8 @@ export async function openFifo(path: string): Promise<number> {
     throw new Error(`[notify] fifo ${path}: ${err.message}`);
   });
   if (existing === undefined) {
+    // Loaded here: most daemons have no FIFO to make, and execa's modules stay in memory once loaded (issue 12).
+    const { execa } = await import('execa');
     const made = await execa('mkfifo', ['-m', '0600', path], { reject: false, stdin: 'ignore' });
     if (made.exitCode !== 0) throw new Error(`[notify] fifo ${path}: cannot create it: ${String(made.stderr).trim() || `mkfifo exited with ${made.exitCode}`}`);
   } else if (!existing.isFIFO()) {

@@ -15,7 +15,7 @@ export interface BuiltDeb {
 
 export async function buildDeb(): Promise<BuiltDeb> {
   const dir = mkdtempSync(join(tmpdir(), 'hbts-deb-out-'));
-  const r = await execa('bash', [join(REPO_ROOT, 'scripts/build-deb'), dir], { cwd: REPO_ROOT, reject: false, timeout: 120_000 });
+  const r = await execa('bash', [join(REPO_ROOT, 'scripts/build-deb'), dir], { cwd: REPO_ROOT, reject: false, timeout: 240_000 });
   if (r.exitCode !== 0) throw new Error(`scripts/build-deb failed (${r.exitCode}):\n${r.stderr}`);
   const version = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
   const file = join(dir, `heartbeat-ts_${version}_all.deb`);

@@ -46,7 +46,7 @@ function writeAdminConfig(haCf = HA_CF): string {
 beforeAll(async () => {
   deb = await buildDeb();
   root = await startThrowawayRoot({ share: deb.dir });
-}, 180_000);
+}, 300_000);
 
 afterAll(async () => {
   await root?.close();

@@ -35,6 +35,8 @@ export class MembershipCore {
   linksUp = false;
   commUp = false;
   replaysRejected = 0;
+  /** When a packet was last seen lost (a gap, a retransmission request, a late heartbeat). */
+  lossSeenAt: Millis | undefined;
 
   constructor(
     readonly config: MembershipConfig,
@@ -90,6 +92,11 @@ export class MembershipCore {
   /** Before comm up every node gets initdead (spec §8.1); after, its own dt (normal) or deadping (ping). */
   deadTimeOf(node: NodeRecord): Millis {
     return this.linksUp ? node.deadtime : this.timers.initdead;
+  }
+
+  /** A sign that packets are being lost (the status copy goes on; outgoing.ts). */
+  noteLoss(): void {
+    this.lossSeenAt = this.now;
   }
 
   emit(action: MembershipAction): void {

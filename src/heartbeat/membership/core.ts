@@ -34,6 +34,7 @@ export class MembershipCore {
   /** Every node heard from or declared dead (spec §8.3 step 2): dead times are the nodes' own from now on. */
   linksUp = false;
   commUp = false;
+  commUpAt: Millis | undefined;
   replaysRejected = 0;
   /** When a packet was last seen lost (a gap, a retransmission request, a late heartbeat). */
   lossSeenAt: Millis | undefined;

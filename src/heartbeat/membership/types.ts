@@ -56,7 +56,8 @@ export interface MembershipConfig {
   readonly repeatStatus?: boolean;
   /**
    * How long after the last sign of packet loss statuses keep leaving twice
-   * (default REPEAT_STATUS_AFTER_LOSS_MS; Infinity: always). Signs of loss: a
+   * (default REPEAT_STATUS_AFTER_LOSS_MS; Infinity: always); they do anyway
+   * until REPEAT_STATUS_AFTER_COMM_UP_MS after comm up. Signs of loss: a
    * gap in a peer's seqs, a peer asking us for a retransmission, a late
    * heartbeat. On a link that loses nothing the copy would only double the
    * datagrams (and an idle daemon's wake-ups, issue 12); the first lost status

@@ -23,7 +23,6 @@
 //   lines) share one receive socket; their packets count for the first one's
 //   link, which has the same name (the interface) anyway.
 import { createSocket, type Socket } from 'node:dgram';
-import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import type { MediumConfig } from '../../config/index.js';
 import { isIPv4, isMulticastIPv4, resolveInterface, type InterfaceAddress, type InterfaceTable } from './interfaces.js';
 import type { MediumView, OpenMediaOptions } from './types.js';
@@ -193,7 +192,7 @@ export async function openMedia(
           ]);
         }
       }
-      const sendSocket = createSocket({ type: 'udp4', reuseAddr: false, lookup: literalLookup });
+      const sendSocket = createSocket({ type: 'udp4', reuseAddr: false });
       sockets.push(sendSocket);
       try {
         await bindSocket(sendSocket, p.iface.address, 0);
@@ -255,19 +254,4 @@ export async function openMedia(
       await Promise.all(sockets.map(closeSocket));
     },
   };
-}
-
-type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
-
-/**
- * dgram resolves the destination of every send, an address literal too
- * (dns.lookup, then the send on the next tick); ours are addresses, which
- * need no lookup: they go out at once. Names still go to dns.lookup.
- */
-function literalLookup(host: string, options: LookupOneOptions | number, callback: LookupCallback): void {
-  if (isIPv4(host)) {
-    callback(null, host, 4);
-    return;
-  }
-  dnsLookup(host, typeof options === 'number' ? { family: options } : options, callback);
 }

@@ -397,7 +397,7 @@ export class HeartbeatNode {
    * time running out, retransmission requests, reqnodes retries, the end of
    * the start-up dt. It fires at the machine's next deadline — detection at
    * dt plus a few ms instead of Heartbeat's dt…dt+250 — and at least every
-   * 250 ms (Heartbeat's own poll interval) until comm is up, every second
+   * 250 ms (Heartbeat's own poll interval) until comm is up, every 10 s
    * after (IDLE_TICK_INTERVAL).
    *
    * The work runs from setImmediate: Node's timers run before the poll phase,
@@ -410,8 +410,17 @@ export class HeartbeatNode {
     const now = performance.now();
     const deadline = this.machine.nextDeadline();
     const maxInterval = this.machine.deadlinesCoverTicks ? IDLE_TICK_INTERVAL : MAX_TICK_INTERVAL;
-    const at = Math.min(now + maxInterval, Math.max(now + MIN_TICK_INTERVAL, (deadline ?? Infinity) + 1));
-    if (this.tickTimer && at >= this.tickAt - 1) return;
+    const due = Math.max(now + MIN_TICK_INTERVAL, (deadline ?? Infinity) + 1);
+    const at = Math.min(now + maxInterval, due);
+    if (this.tickTimer) {
+      // Sooner: always. Later: once comm is up, with its deadline (each status
+      // we send or hear moves the dead times on), so that while statuses flow
+      // the timer never fires: re-arming a Node timer is a list operation, a
+      // wake-up for nothing a system call and a turn of the event loop. The
+      // poll (before comm up, the 10 s safety net) is never put off.
+      const later = this.machine.deadlinesCoverTicks && due <= now + maxInterval && at > this.tickAt + 1;
+      if (at >= this.tickAt - 1 && !later) return;
+    }
     if (this.tickTimer) clearTimeout(this.tickTimer);
     this.tickAt = at;
     this.tickTimer = setTimeout(() => {

@@ -94,8 +94,6 @@ export class Liveness {
     // A node coming back from dead (returning after a partition) is not late: it was dead.
     if (node.lastStatusAt !== undefined && node.status !== 'dead') {
       const interval = Math.round(core.now - node.lastStatusAt);
-      // A status this late was lost (or held up on the way); before comm up it is only a node starting later.
-      if (interval > core.timers.warntime && core.commUp) core.noteLoss();
       if (interval > core.timers.deadtime) {
         core.log('crit', `Late heartbeat: Node ${node.name}: interval ${interval} ms (> deadtime)`);
         core.emit({ type: 'lateHeartbeat', node: node.name, intervalMs: interval, beyondDeadtime: true });

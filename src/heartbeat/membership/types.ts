@@ -58,8 +58,10 @@ export interface MembershipConfig {
    * How long after the last sign of packet loss statuses keep leaving twice
    * (default REPEAT_STATUS_AFTER_LOSS_MS; Infinity: always); they do anyway
    * until REPEAT_STATUS_AFTER_COMM_UP_MS after comm up. Signs of loss: a
-   * gap in a peer's seqs, a peer asking us for a retransmission, a late
-   * heartbeat. On a link that loses nothing the copy would only double the
+   * gap in a peer's seqs still open when we ask for a retransmission, a peer
+   * asking us for one (a lost status always leaves such a gap; a late one
+   * that arrives with no gap was held up, not lost, and a copy would be just
+   * as late). On a link that loses nothing the copy would only double the
    * datagrams (and an idle daemon's wake-ups, issue 12); the first lost status
    * shows itself by the next packet, long before a run of lost statuses can
    * add up to a dead time.

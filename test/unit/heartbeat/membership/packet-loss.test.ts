@@ -21,8 +21,8 @@
 // 12 seeds × 10 simulated minutes: 2 false deaths in all with the copy, 166
 // without; the fixed seed below has 0 and 16.
 //
-// The copy goes on at the first sign of loss (a gap in the peer's seqs, a
-// retransmission request, a late heartbeat) and stops 10 minutes after the
+// The copy goes on at the first sign of loss (a retransmission asked for by
+// either side: a gap in the peer's seqs that stayed open) and stops 10 minutes after the
 // last one (and 30 s after comm up at the earliest): a link that loses nothing carries each status once, as Heartbeat's
 // does (issue 12: the copy doubled an idle daemon's datagrams and wake-ups).
 //

@@ -6,14 +6,17 @@
 // hits both alike. Then the RSS of a bare Node process, and hb_probe's
 // start-up.
 //
-// CPU comes from /proc/PID/stat (utime+stime, all threads) over windows of
+// CPU comes from /proc/PID/task/*/schedstat (time on CPU in ns, every thread;
+// /proc/PID/stat's utime+stime where schedstat is missing) over windows of
 // HBTS_COST_WINDOW_S seconds (default 10), HBTS_COST_WINDOWS of them
 // (default 6); the median window is reported. Wake-ups are context switches
 // (voluntary + involuntary, every thread, /proc/PID/task/*/status) per
 // second: a count that load elsewhere barely changes.
 //
-// Measuring starts HBTS_COST_SETTLE_S (default 30) seconds after both pairs
-// serve, past start-up and JIT warm-up.
+// Measuring starts HBTS_COST_SETTLE_S (default 45) seconds after both pairs
+// serve, past start-up and JIT warm-up, and past the 30 s after comm up in
+// which heartbeat-ts sends each status twice whatever the link
+// (REPEAT_STATUS_AFTER_COMM_UP_MS; later only while packets are lost).
 //
 // Needs root (namespaces). HBTS_COST_REAL=0 skips real Heartbeat;
 // HBTS_COST_KEEPALIVES=200,1000 picks the keepalive intervals (ms).
@@ -51,6 +54,24 @@ function cpuTicks(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // After "pid (comm) ": state is field 3, so utime (14) and stime (15) are at 11 and 12.
   return Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+}
+
+/**
+ * Time on CPU of a process (every thread), in ns: the scheduler's own sum,
+ * exact. utime+stime are sampled at the timer tick and counted in 10 ms
+ * units: a daemon that runs a few hundred µs per wake-up gets a whole tick or
+ * nothing, and a 10 s window resolves only 0.1 %.
+ */
+function cpuNs(pid: number): number {
+  let total = 0;
+  let found = false;
+  for (const tid of safeReaddir(`/proc/${pid}/task`)) {
+    const first = readOr(`/proc/${pid}/task/${tid}/schedstat`).split(' ')[0];
+    if (first === undefined || first === '') continue;
+    total += Number(first);
+    found = true;
+  }
+  return found ? total : (cpuTicks(pid) / CLK_TCK) * 1e9;
 }
 
 /** Context switches (voluntary + involuntary) of every thread of a process. */
@@ -119,14 +140,14 @@ interface Sample {
   readonly wakeupsPerS: number;
 }
 
-function snapshot(pids: readonly number[]): { ticks: number; switches: number } {
-  let ticks = 0;
+function snapshot(pids: readonly number[]): { cpuNs: number; switches: number } {
+  let ns = 0;
   let switches = 0;
   for (const pid of pids) {
-    ticks += cpuTicks(pid);
+    ns += cpuNs(pid);
     switches += contextSwitches(pid);
   }
-  return { ticks, switches };
+  return { cpuNs: ns, switches };
 }
 
 async function sampleWindows(subjects: readonly Subject[], windows: number, windowS: number): Promise<Sample[][]> {
@@ -139,7 +160,7 @@ async function sampleWindows(subjects: readonly Subject[], windows: number, wind
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     const after = pidSets.map(snapshot);
     subjects.forEach((s, i) => {
-      const cpu = ((after[i]!.ticks - before[i]!.ticks) / CLK_TCK / seconds) * 100;
+      const cpu = ((after[i]!.cpuNs - before[i]!.cpuNs) / 1e9 / seconds) * 100;
       const wake = (after[i]!.switches - before[i]!.switches) / seconds;
       samples[i]!.push({ cpuPercent: cpu, wakeupsPerS: wake });
     });
@@ -360,7 +381,7 @@ export async function run(): Promise<void> {
     const withReal = process.env['HBTS_COST_REAL'] !== '0' && realHeartbeatInstalled();
     const windows = Math.max(1, Number.parseInt(process.env['HBTS_COST_WINDOWS'] ?? '6', 10) || 6);
     const windowS = Math.max(1, Number.parseInt(process.env['HBTS_COST_WINDOW_S'] ?? '10', 10) || 10);
-    const settleS = Math.max(0, Number.parseInt(process.env['HBTS_COST_SETTLE_S'] ?? '30', 10) || 0);
+    const settleS = Math.max(0, Number.parseInt(process.env['HBTS_COST_SETTLE_S'] ?? '45', 10) || 0);
     const keepalives = (process.env['HBTS_COST_KEEPALIVES'] ?? '200,1000').split(',').map(Number).filter((n) => n > 0);
     out(`idle two-node ucast pair, one IPaddr group; ${windows} windows of ${windowS} s; one node measured after ${settleS} s${withReal ? '; heartbeat-ts and Heartbeat 3.0.6 side by side' : ''}`);
     for (const ka of keepalives) {

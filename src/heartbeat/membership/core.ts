@@ -34,7 +34,10 @@ export class MembershipCore {
   /** Every node heard from or declared dead (spec §8.3 step 2): dead times are the nodes' own from now on. */
   linksUp = false;
   commUp = false;
+  commUpAt: Millis | undefined;
   replaysRejected = 0;
+  /** When a packet was last seen lost (a gap, a retransmission request, a late heartbeat). */
+  lossSeenAt: Millis | undefined;
 
   constructor(
     readonly config: MembershipConfig,
@@ -90,6 +93,11 @@ export class MembershipCore {
   /** Before comm up every node gets initdead (spec §8.1); after, its own dt (normal) or deadping (ping). */
   deadTimeOf(node: NodeRecord): Millis {
     return this.linksUp ? node.deadtime : this.timers.initdead;
+  }
+
+  /** A sign that packets are being lost (the status copy goes on; outgoing.ts). */
+  noteLoss(): void {
+    this.lossSeenAt = this.now;
   }
 
   emit(action: MembershipAction): void {

@@ -144,6 +144,7 @@ export class Join {
     const core = this.core;
     if (core.commUp) return;
     core.commUp = true;
+    core.commUpAt = core.now;
     this.reqnodesRetry = undefined;
     core.log('info', 'Comm_now_up(): updating status to active');
     this.localStatus.set('active');

@@ -9,6 +9,15 @@ import { SendHistory } from './send-history.js';
 import { isUnsequencedType, stampOutgoing } from './stamp.js';
 import type { Millis } from './types.js';
 
+/** Statuses leave twice for this long after the last sign of packet loss (MembershipConfig.repeatStatusAfterLossMs). */
+export const REPEAT_STATUS_AFTER_LOSS_MS = 10 * 60_000;
+/**
+ * ... and until this long after comm up: a link that loses from the start
+ * shows it in that time, and a run of lost statuses at the very start (before
+ * the first gap could be seen) finds the copies on.
+ */
+export const REPEAT_STATUS_AFTER_COMM_UP_MS = 30_000;
+
 /** Bound on messages one event may cause us to send (loopback processing can chain). */
 const MAX_OUTBOX_PER_EVENT = 10_000;
 
@@ -69,6 +78,15 @@ export class Outgoing {
     if (found.kind === 'found') this.core.emit({ type: 'transmit', message: found.message, seq: repeat.seq, retransmit: true });
   }
 
+  /** Whether a status leaves twice now: unless turned off, during start-up and while loss was seen lately. */
+  private repeatingStatus(): boolean {
+    const core = this.core;
+    if (core.config.repeatStatus === false) return false;
+    if (core.commUpAt === undefined || core.now - core.commUpAt <= REPEAT_STATUS_AFTER_COMM_UP_MS) return true;
+    const memory = core.config.repeatStatusAfterLossMs ?? REPEAT_STATUS_AFTER_LOSS_MS;
+    return core.lossSeenAt !== undefined && core.now - core.lossSeenAt <= memory;
+  }
+
   private transmitOwn(msg: HbMessage): void {
     const core = this.core;
     const t = getString(msg, 't');
@@ -92,7 +110,7 @@ export class Outgoing {
     if (stamped.seq !== undefined) {
       this.lastSeq = stamped.seq;
       this.history.add(stamped.seq, stamped.message);
-      if (t === 'status' && core.config.repeatStatus !== false) {
+      if (t === 'status' && this.repeatingStatus()) {
         this.statusRepeat = { at: core.now + Math.max(1, Math.floor(core.timers.keepalive / 2)), seq: stamped.seq };
       }
       core.emit({ type: 'transmit', message: stamped.message, seq: stamped.seq, retransmit: false });

@@ -53,6 +53,7 @@ export class Sequencing {
           continue;
         }
         core.log('warn', `packet ${seq} from ${node.name} is still missing: asking for a retransmission`);
+        core.noteLoss(); // still missing after the delay: lost, not just overtaken
         core.send(
           messageOf([
             ['t', 'NS_rexmit'],
@@ -90,6 +91,7 @@ export class Sequencing {
       core.log('error', 'Invalid rexmit seqnos', { from: node.name });
       return;
     }
+    core.noteLoss(); // what we sent did not all arrive
     // Bounded: nothing beyond one history's worth can be answered anyway.
     const end = Math.min(last, first + MAX_HISTORY);
     let sent = 0;

@@ -44,7 +44,8 @@ export interface MembershipConfig {
   readonly random?: () => number;
   /**
    * Send every status datagram a second time, half a keepalive later, if no
-   * other sequenced message left meanwhile (default true). The copy is the
+   * other sequenced message left meanwhile (default true), while packets are
+   * being lost (see repeatStatusAfterLossMs). The copy is the
    * identical message (same seq): a receiver that got
    * the first drops it as a duplicate (spec §7.2), one that lost it takes the
    * copy as the status. Heartbeat sends each status once; against random loss
@@ -53,6 +54,19 @@ export interface MembershipConfig {
    * 5 × keepalive), with the copy after p^10 (6 × 10⁻⁶).
    */
   readonly repeatStatus?: boolean;
+  /**
+   * How long after the last sign of packet loss statuses keep leaving twice
+   * (default REPEAT_STATUS_AFTER_LOSS_MS; Infinity: always); they do anyway
+   * until REPEAT_STATUS_AFTER_COMM_UP_MS after comm up. Signs of loss: a
+   * gap in a peer's seqs still open when we ask for a retransmission, a peer
+   * asking us for one (a lost status always leaves such a gap; a late one
+   * that arrives with no gap was held up, not lost, and a copy would be just
+   * as late). On a link that loses nothing the copy would only double the
+   * datagrams (and an idle daemon's wake-ups, issue 12); the first lost status
+   * shows itself by the next packet, long before a run of lost statuses can
+   * add up to a dead time.
+   */
+  readonly repeatStatusAfterLossMs?: Millis;
 }
 
 /** Where a received message came from: the medium (link) name and, for logs only, the sender address. */

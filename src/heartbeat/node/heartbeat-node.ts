@@ -26,11 +26,11 @@ import type { ApplyConfigResult, HeartbeatCounters, HeartbeatEvent, HeartbeatEve
 /** Heartbeat checks for dead nodes every 250 ms; we also wake at exact deadlines (see scheduleTick). */
 export const MAX_TICK_INTERVAL = 250;
 /**
- * Once comm is up every check has a deadline of its own, so the 250 ms poll
- * is only a safety net: a slower one saves an idle daemon three or four
- * wake-ups a second (its CPU is mostly wake-ups).
+ * Once comm is up every check has a deadline of its own, so a poll is only a
+ * safety net: a slow one spares an idle daemon a wake-up a second (its CPU is
+ * mostly wake-ups; at keepalive 1 s that one was a third of them).
  */
-export const IDLE_TICK_INTERVAL = 1000;
+export const IDLE_TICK_INTERVAL = 10_000;
 /** A wake-up never comes sooner than this after the previous one (no busy loop, whatever the machine says). */
 const MIN_TICK_INTERVAL = 5;
 const BAD_PACKET_LOG_INTERVAL = 10_000;
@@ -397,7 +397,7 @@ export class HeartbeatNode {
    * time running out, retransmission requests, reqnodes retries, the end of
    * the start-up dt. It fires at the machine's next deadline — detection at
    * dt plus a few ms instead of Heartbeat's dt…dt+250 — and at least every
-   * 250 ms (Heartbeat's own poll interval) until comm is up, every second
+   * 250 ms (Heartbeat's own poll interval) until comm is up, every 10 s
    * after (IDLE_TICK_INTERVAL).
    *
    * The work runs from setImmediate: Node's timers run before the poll phase,
@@ -410,13 +410,28 @@ export class HeartbeatNode {
     const now = performance.now();
     const deadline = this.machine.nextDeadline();
     const maxInterval = this.machine.deadlinesCoverTicks ? IDLE_TICK_INTERVAL : MAX_TICK_INTERVAL;
-    const at = Math.min(now + maxInterval, Math.max(now + MIN_TICK_INTERVAL, (deadline ?? Infinity) + 1));
-    if (this.tickTimer && at >= this.tickAt - 1) return;
+    const due = Math.max(now + MIN_TICK_INTERVAL, (deadline ?? Infinity) + 1);
+    const at = Math.min(now + maxInterval, due);
+    if (this.tickTimer) {
+      // Sooner: always. Later: once comm is up, with its deadline (each status
+      // we send or hear moves the dead times on), so that while statuses flow
+      // the timer never fires: re-arming a Node timer is a list operation, a
+      // wake-up for nothing a system call and a turn of the event loop. The
+      // poll (before comm up, the 10 s safety net) is never put off.
+      const later = this.machine.deadlinesCoverTicks && due <= now + maxInterval && at > this.tickAt + 1;
+      if (at >= this.tickAt - 1 && !later) return;
+    }
     if (this.tickTimer) clearTimeout(this.tickTimer);
     this.tickAt = at;
     this.tickTimer = setTimeout(() => {
       this.tickTimer = undefined;
       this.tickAt = Infinity;
+      // Statuses that came in since moved the deadline on (the timer is not
+      // moved for each of them): nothing is due, wait for the new one.
+      if (this.machine?.deadlinesCoverTicks && !this.dueNow()) {
+        this.scheduleTick();
+        return;
+      }
       if (this.tickPending) return;
       this.tickPending = true;
       setImmediate(() => {
@@ -426,6 +441,11 @@ export class HeartbeatNode {
         if (!this.tickTimer) this.scheduleTick();
       });
     }, at - now);
+  }
+
+  private dueNow(): boolean {
+    const deadline = this.machine?.nextDeadline();
+    return deadline !== undefined && deadline < performance.now();
   }
 
   // ---------------------------------------------------------------- receive

@@ -21,13 +21,18 @@
 // 12 seeds × 10 simulated minutes: 2 false deaths in all with the copy, 166
 // without; the fixed seed below has 0 and 16.
 //
+// The copy goes on at the first sign of loss (a retransmission asked for by
+// either side: a gap in the peer's seqs that stayed open) and stops 10 minutes after the
+// last one (and 30 s after comm up at the earliest): a link that loses nothing carries each status once, as Heartbeat's
+// does (issue 12: the copy doubled an idle daemon's datagrams and wake-ups).
+//
 // The simulation is the pure membership machine of both nodes, with a seeded
 // loss model (each datagram lost independently with p = 0.3) and a seeded
 // 0–8 ms delivery delay, so the test is deterministic. It also runs the same
 // seed without the copy and requires false deaths there: the loss model is
 // strong enough to catch the bug.
 import { describe, expect, it } from 'vitest';
-import { Membership, type MembershipAction, type MembershipConfig } from '../../../../src/heartbeat/membership/index.js';
+import { Membership, REPEAT_STATUS_AFTER_COMM_UP_MS, REPEAT_STATUS_AFTER_LOSS_MS, type MembershipAction, type MembershipConfig } from '../../../../src/heartbeat/membership/index.js';
 import type { HbMessage } from '../../../../src/heartbeat/wire/message.js';
 import { ALPHA_UUID, BRAVO_UUID, baseConfig, seededRandom } from './harness.js';
 
@@ -49,10 +54,21 @@ interface LossRun {
   readonly datagrams: number;
   readonly lost: number;
   readonly commUpAt: number;
+  /** Status copies (the same seq again) sent after both nodes were up. */
+  readonly copiesAfterCommUp: number;
+  /** Of those, the ones sent more than `quietAfterMs` after loss stopped. */
+  readonly copiesWhenQuiet: number;
+}
+
+interface LossModel {
+  /** Loss probability from comm up until `lossEndsMs` after it (default: the whole run). */
+  readonly loss: number;
+  readonly lossEndsMs?: number;
+  readonly quietAfterMs?: number;
 }
 
 /** Two nodes over a lossy link, for `durationMs` of simulated time after both are up. */
-function simulate(seed: number, repeatStatus: boolean, durationMs: number): LossRun {
+function simulate(seed: number, repeatStatus: boolean, durationMs: number, model: LossModel = { loss: LOSS }): LossRun {
   const config = (name: 'alpha' | 'bravo', i: number): MembershipConfig =>
     baseConfig({
       localNode: name,
@@ -77,13 +93,21 @@ function simulate(seed: number, repeatStatus: boolean, durationMs: number): Loss
   let statusesSent = 0;
   let datagrams = 0;
   let lost = 0;
+  let copiesAfterCommUp = 0;
+  let copiesWhenQuiet = 0;
+  const lossNow = (): number => (commUpAt >= 0 && now > commUpAt + (model.lossEndsMs ?? Infinity) ? 0 : model.loss);
 
   const perform = (from: number, actions: readonly MembershipAction[]): void => {
     for (const a of actions) {
       if (a.type === 'transmit') {
         datagrams++;
-        if (!a.retransmit && a.message.fields.some((f) => f.name === 't' && String(f.value) === 'status')) statusesSent++;
-        if (net() < LOSS) {
+        const isStatus = a.message.fields.some((f) => f.name === 't' && String(f.value) === 'status');
+        if (!a.retransmit && isStatus) statusesSent++;
+        if (a.retransmit && isStatus && commUpAt >= 0) {
+          copiesAfterCommUp++;
+          if (now > commUpAt + (model.lossEndsMs ?? Infinity) + (model.quietAfterMs ?? 0)) copiesWhenQuiet++;
+        }
+        if (net() < lossNow()) {
           lost++;
           continue;
         }
@@ -124,7 +148,7 @@ function simulate(seed: number, repeatStatus: boolean, durationMs: number): Loss
       if (now >= deadlines[i]!) perform(i, m.handle({ type: 'tick', ...clock() }));
     });
   }
-  return { falseDeaths, statusesSent, datagrams, lost, commUpAt };
+  return { falseDeaths, statusesSent, datagrams, lost, commUpAt, copiesAfterCommUp, copiesWhenQuiet };
 }
 
 describe('30 % random packet loss, deadtime = 5 × keepalive (issue 9 part 3)', () => {
@@ -138,6 +162,24 @@ describe('30 % random packet loss, deadtime = 5 × keepalive (issue 9 part 3)', 
     expect(run.lost / run.datagrams).toBeLessThan(0.33);
     expect(run.statusesSent).toBeGreaterThan((2 * SIMULATED_MS) / KEEPALIVE - 10);
     expect(run.falseDeaths).toBe(0);
+    // Loss is seen within the first statuses: nearly every status has its copy.
+    expect(run.copiesAfterCommUp).toBeGreaterThan(0.95 * run.statusesSent);
+  });
+
+  it('a link that loses nothing carries each status once (no copy) from 30 s after comm up', () => {
+    const run = simulate(9, true, 90_000, { loss: 0, lossEndsMs: 0, quietAfterMs: REPEAT_STATUS_AFTER_COMM_UP_MS + 1_000 });
+    expect(run.lost).toBe(0);
+    expect(run.statusesSent).toBeGreaterThan((2 * 90_000) / KEEPALIVE - 10);
+    expect(run.copiesAfterCommUp).toBeGreaterThan(0); // the start-up's
+    expect(run.copiesWhenQuiet).toBe(0);
+  });
+
+  it('the copy stops 10 minutes after the last lost packet', () => {
+    const lossEndsMs = 30_000;
+    const run = simulate(9, true, lossEndsMs + REPEAT_STATUS_AFTER_LOSS_MS + 60_000, { loss: LOSS, lossEndsMs, quietAfterMs: REPEAT_STATUS_AFTER_LOSS_MS + 2_000 });
+    expect(run.falseDeaths).toBe(0);
+    expect(run.copiesAfterCommUp).toBeGreaterThan(0.9 * ((2 * lossEndsMs) / KEEPALIVE));
+    expect(run.copiesWhenQuiet).toBe(0);
   });
 
   it('the same loss kills a peer that sends each status once (what Heartbeat does): the model is strong enough to catch it', () => {

@@ -17,7 +17,7 @@
 // VIP (its longest run of failed probes, first failure → next answer, until
 // alpha serves it).
 import { execa, type ResultPromise } from 'execa';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -122,11 +122,16 @@ export async function startScaleLab(lab: Lab, opts: ScaleOptions): Promise<Scale
     // HBTS_SCALE_LOG_DIR=DIR keeps both nodes' logs (to see where a slow move spent its time).
     const keep = process.env['HBTS_SCALE_LOG_DIR'];
     if (keep) {
-      mkdirSync(keep, { recursive: true });
+      // One folder per lab (a bench run starts one per setting), both the log and the debug file.
+      const dir = join(keep, `${new Date().toISOString().replace(/[:.]/g, '-')}-${opts.groups}g-${process.pid}`);
+      mkdirSync(dir, { recursive: true });
       for (const n of ['alpha', 'bravo']) {
-        const log = pair.node(n).logPath;
-        if (existsSync(log)) copyFileSync(log, join(keep, `${n}.log`));
+        const node = pair.node(n);
+        for (const [file, name] of [[node.logPath, `${n}.log`], [join(node.rootDir, 'ha-debug'), `${n}.debug.log`]] as const) {
+          if (existsSync(file)) copyFileSync(file, join(dir, name));
+        }
       }
+      if (results.length > 0) writeFileSync(join(dir, 'probes.jsonl'), results.map((r) => JSON.stringify(r)).join('\n') + '\n');
     }
     await pair.dispose();
   };
@@ -211,7 +216,16 @@ export async function startScaleLab(lab: Lab, opts: ScaleOptions): Promise<Scale
       const at = Date.now();
       await pair.start('alpha');
       progress(`alpha restarted; waiting for it to serve all ${vips.length} VIPs again`);
-      const served = await firstServed('alpha', at, timeout);
+      let served: ScaleProbe[];
+      try {
+        served = await firstServed('alpha', at, timeout);
+      } catch (err) {
+        // A stalled failback: say which addresses each node holds now (the bench prints the first line only).
+        const [a, b] = await Promise.all([addressesOn('alpha'), addressesOn('bravo')]);
+        const held = new Set([...a, ...b]);
+        const nobody = vips.filter((v) => !held.has(v));
+        throw new Error(`${(err as Error).message} [on alpha: ${a.length}, on bravo: ${b.length}, on neither: ${nobody.length} ${nobody.slice(0, 5).join(' ')}]`);
+      }
       return served.map((s) => {
         // This VIP's longest time unreachable from the restart until alpha served it: a run of failed
         // probes, from its first failure to the next answer (from either node).

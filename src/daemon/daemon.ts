@@ -36,6 +36,7 @@ import { currentActivity, ManagerLoop, type ExecutedCommand } from './manager-lo
 import { timelineEntryOf, toManagerEvent } from './membership-events.js';
 import { baseScriptEnvironment, messageScriptEnvironment, type DaemonPaths } from './script-environment.js';
 import { buildDaemonStatus, HEARTBEAT_TS_VERSION } from './status-view.js';
+import { describeOverdue, OperationWatch } from './operation-watch.js';
 
 export interface DaemonOptions {
   readonly paths: DaemonPaths;
@@ -51,6 +52,9 @@ export interface DaemonOptions {
  * linger + deadtime then logs "Ignored standby message 'done'" as an ERROR.
  */
 const LINGER_AFTER_SHUTDONE_MS = 1_000;
+/** A group operation unanswered this long is logged (a warning), then again every OPERATION_WARN_REPEAT_MS. */
+const OPERATION_WARN_AFTER_MS = 60_000;
+const OPERATION_WARN_REPEAT_MS = 300_000;
 
 /**
  * An admin request refused because the cluster is busy is retried until it
@@ -105,6 +109,9 @@ export class Daemon {
   private readonly notes: DaemonNotifications;
   /** Group results of this turn of the event loop, reduced together at its end (reportGroupResult). */
   private readonly pendingResults: GroupResultEvent[] = [];
+  /** Group operations launched and not answered yet: one that stays unanswered is logged (operation-watch.ts). */
+  private readonly operationWatch = new OperationWatch(OPERATION_WARN_AFTER_MS, OPERATION_WARN_REPEAT_MS);
+  private operationWatchTimer: NodeJS.Timeout | undefined;
   private resultsFlush: NodeJS.Immediate | undefined;
 
   constructor(options: DaemonOptions) {
@@ -278,13 +285,19 @@ export class Daemon {
         this.rscLog[command.level](command.text);
         return;
       case 'start-group':
-        this.moves.operationStarted(currentActivity(state), this.now());
-        this.notes.operationStarted('start', command.key, currentActivity(state));
+        this.watchOperation(command.key, 'start');
+        this.observe(() => {
+          this.moves.operationStarted(currentActivity(state), this.now());
+          this.notes.operationStarted('start', command.key, currentActivity(state));
+        });
         void this.startGroup(command.key, trigger);
         return;
       case 'stop-group':
-        this.moves.operationStarted(currentActivity(state), this.now());
-        this.notes.operationStarted('stop', command.key, currentActivity(state));
+        this.watchOperation(command.key, 'stop');
+        this.observe(() => {
+          this.moves.operationStarted(currentActivity(state), this.now());
+          this.notes.operationStarted('stop', command.key, currentActivity(state));
+        });
         void this.stopGroup(command.key, trigger);
         return;
       case 'reannounce-group':
@@ -330,6 +343,7 @@ export class Daemon {
    * ARP the addresses just scheduled leaves before it.
    */
   private reportGroupResult(result: GroupResultEvent): void {
+    this.operationWatch.finished(result.key, result.op);
     this.pendingResults.push(result);
     if (this.resultsFlush !== undefined) return;
     this.resultsFlush = setImmediate(() => {
@@ -404,9 +418,37 @@ export class Daemon {
   // ─────────────────────────── observability ───────────────────────────
 
   private recordGroupOperation(result: GroupOpResult): void {
-    this.moves.operationFinished(result);
-    this.notes.operationFinished(result);
-    this.metrics?.recordGroupOperation(result);
+    // Observability only: whatever it throws must never keep the result from the manager (its activity would wait forever).
+    this.observe(() => {
+      this.moves.operationFinished(result);
+      this.notes.operationFinished(result);
+      this.metrics?.recordGroupOperation(result);
+    });
+  }
+
+  private observe(record: () => void): void {
+    try {
+      record();
+    } catch (err) {
+      this.rscLog.error(`internal error in the group operation records (a bug in heartbeat-ts; the operation itself goes on): ${(err as Error).stack ?? String(err)}`);
+    }
+  }
+
+  private watchOperation(key: string, op: 'start' | 'stop'): void {
+    this.operationWatch.started(key, op, this.now());
+    this.armOperationWatch();
+  }
+
+  private armOperationWatch(): void {
+    if (this.operationWatchTimer !== undefined) return;
+    const at = this.operationWatch.nextCheckAt();
+    if (at === undefined) return;
+    this.operationWatchTimer = setTimeout(() => {
+      this.operationWatchTimer = undefined;
+      for (const line of describeOverdue(this.operationWatch.overdue(this.now()))) this.rscLog.warn(line);
+      this.armOperationWatch();
+    }, Math.max(0, at - this.now()));
+    this.operationWatchTimer.unref();
   }
 
   private recordMove(move: Move): void {
@@ -618,6 +660,8 @@ export class Daemon {
     await this.node.stop();
     await this.notes.close();
     this.runner.dispose();
+    if (this.operationWatchTimer !== undefined) clearTimeout(this.operationWatchTimer);
+    this.operationWatchTimer = undefined;
   }
 
   private installSignalHandlers(): void {

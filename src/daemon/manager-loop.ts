@@ -120,8 +120,14 @@ export class ManagerLoop {
     this.noteTrigger(before, fingerprintOf(this.current), trigger);
     const activityTrigger = this.activityTrigger?.message;
     for (const command of result.commands) {
-      if (command.kind === 'admin-result') this.answer(command.id, { accepted: command.accepted, text: command.text, ...(command.code === undefined ? {} : { code: command.code }) });
-      else this.ports.execute(command, this.current, activityTrigger);
+      // One command that throws must not drop the ones after it: a dropped
+      // start-group is an operation the manager waits for forever.
+      try {
+        if (command.kind === 'admin-result') this.answer(command.id, { accepted: command.accepted, text: command.text, ...(command.code === undefined ? {} : { code: command.code }) });
+        else this.ports.execute(command, this.current, activityTrigger);
+      } catch (err) {
+        this.ports.log.crit(`resource manager command ${command.kind} failed (the commands after it still run): ${(err as Error).stack ?? String(err)}`);
+      }
     }
     this.ports.afterStep(this.current);
   }

@@ -2,15 +2,32 @@
 // (scale-prober.ts) asking every VIP over HTTP from the client namespace, and
 // the two figures read from its answers: when each VIP is first served by a
 // node after an event, and each VIP's longest outage until then. The same
-// logic as scale-lab.ts's (heartbeat-ts nodes); real-heartbeat-scale.ts
-// uses this one for real Heartbeat 3.0.6 nodes.
+// client for scale-lab.ts (heartbeat-ts nodes) and real-heartbeat-scale.ts
+// (real Heartbeat 3.0.6 nodes).
 import type { ResultPromise } from 'execa';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 import { followLines } from './child-lines.js';
 import type { LabHost } from './netns.js';
-import type { ScaleProbe, VipFigure } from './scale-lab.js';
+
+/** One probe of one VIP, as the prober reports it. */
+export interface ScaleProbe {
+  /** Index into the VIP list. */
+  readonly v: number;
+  readonly t0: number;
+  readonly ok: boolean;
+  readonly body?: string;
+}
+
+/** One VIP's figure for one move. */
+export interface VipFigure {
+  readonly vip: string;
+  readonly ms: number;
+  /** Failback: when its outage began and ended, ms after the event. */
+  readonly fromMs?: number;
+  readonly toMs?: number;
+}
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = resolve(HERE, '../..');

@@ -16,28 +16,15 @@
 // its groups back (auto_failback on); the figure is the worst outage of one
 // VIP (its longest run of failed probes, first failure → next answer, until
 // alpha serves it).
-import { execa, type ResultPromise } from 'execa';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { setTimeout as delay } from 'node:timers/promises';
-import { followLines } from './child-lines.js';
+import { execa } from 'execa';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startOurFailoverPair, type OurFailoverPair, type PairGroup } from './failover-pair.js';
 import type { OurNode } from './hbts-node.js';
 import type { Lab, LabHost } from './netns.js';
+import { startScaleClient, type ScaleClient, type ScaleProbe, type VipFigure } from './scale-client.js';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const REPO_ROOT = resolve(HERE, '../..');
-const PROBER = join(HERE, 'scale-prober.ts');
-
-export interface ScaleProbe {
-  /** Index into the VIP list. */
-  readonly v: number;
-  readonly t0: number;
-  readonly ok: boolean;
-  readonly body?: string;
-}
-
+export type { ScaleProbe, VipFigure } from './scale-client.js';
 export interface ScaleOptions {
   /** How many one-address groups (at most 150: 10.77.0.100 up). */
   readonly groups: number;
@@ -49,14 +36,6 @@ export interface ScaleOptions {
   /** More heartbeat-ts.ini text (e.g. `[resources]` settings). */
   readonly extraIni?: string;
   readonly onProgress?: (message: string) => void;
-}
-
-export interface VipFigure {
-  readonly vip: string;
-  readonly ms: number;
-  /** Failback: when its outage began and ended, ms after the event. */
-  readonly fromMs?: number;
-  readonly toMs?: number;
 }
 
 export interface ScaleLab {
@@ -110,75 +89,35 @@ export async function startScaleLab(lab: Lab, opts: ScaleOptions): Promise<Scale
     ...(process.env['HBTS_SCALE_LOG_DIR'] ? { logFormat: 'json' as const } : {}),
     onProgress: progress,
   });
-  const results: ScaleProbe[] = [];
-  let child: ResultPromise | undefined;
-  let followed: ReturnType<typeof followLines> | undefined;
+  let client: ScaleClient | undefined;
   const dispose = async (): Promise<void> => {
-    if (child && !followed?.exited()) {
-      child.kill('SIGTERM');
-      await Promise.race([followed?.done, delay(5000)]);
-      if (!followed?.exited()) child.kill('SIGKILL');
-    }
+    await client?.stop();
     // HBTS_SCALE_LOG_DIR=DIR keeps both nodes' logs (to see where a slow move spent its time).
     const keep = process.env['HBTS_SCALE_LOG_DIR'];
     if (keep) {
-      mkdirSync(keep, { recursive: true });
+      // One folder per lab (a bench run starts one per setting), both the log and the debug file.
+      const dir = join(keep, `${new Date().toISOString().replace(/[:.]/g, '-')}-${opts.groups}g-${process.pid}`);
+      mkdirSync(dir, { recursive: true });
       for (const n of ['alpha', 'bravo']) {
-        const log = pair.node(n).logPath;
-        if (existsSync(log)) copyFileSync(log, join(keep, `${n}.log`));
+        const node = pair.node(n);
+        for (const [file, name] of [[node.logPath, `${n}.log`], [join(node.rootDir, 'ha-debug'), `${n}.debug.log`]] as const) {
+          if (existsSync(file)) copyFileSync(file, join(dir, name));
+        }
       }
+      const results = client?.probes ?? [];
+      if (results.length > 0) writeFileSync(join(dir, 'probes.jsonl'), results.map((r) => JSON.stringify(r)).join('\n') + '\n');
     }
     await pair.dispose();
   };
   try {
     await Promise.all(['alpha', 'bravo'].map((n) => startNginx(pair.node(n))));
-    const client: LabHost = lab.host('client');
-    child = client.spawn(process.execPath, ['--import', 'tsx', PROBER, vips.join(','), String(intervalMs), String(timeoutMs), '1800000'], {
-      cwd: REPO_ROOT,
-      buffer: false,
-      stdin: 'ignore',
-    });
-    followed = followLines(child, (line) => {
-      try {
-        const o = JSON.parse(line) as ScaleProbe;
-        if (typeof o.v === 'number' && typeof o.t0 === 'number' && typeof o.ok === 'boolean') results.push(o);
-      } catch {
-        /* not a probe line */
-      }
-    });
+    const host: LabHost = lab.host('client');
+    client = startScaleClient(host, vips, { intervalMs, timeoutMs, maxMs: 1_800_000 });
   } catch (err) {
     await dispose();
     throw err;
   }
-  const follow = followed;
-
-  /** Per VIP, the first probe sent at or after `since` answered by `node`; waits (bounded) until every VIP has one. */
-  const firstServed = async (node: string, since: number, timeout: number): Promise<ScaleProbe[]> => {
-    const deadline = Date.now() + timeout;
-    const found: (ScaleProbe | undefined)[] = new Array(vips.length).fill(undefined);
-    let scanned = 0;
-    for (let i = 0; ; i++) {
-      for (; scanned < results.length; scanned++) {
-        const r = results[scanned]!;
-        if (r.ok && r.body === node && r.t0 >= since && (found[r.v] === undefined || r.t0 < found[r.v]!.t0)) found[r.v] = r;
-      }
-      const missing = found.map((f, v) => (f === undefined ? vips[v]! : undefined)).filter((x): x is string => x !== undefined);
-      if (missing.length === 0) {
-        // Probes still in flight may have been sent earlier: let them report (they end within the probe timeout).
-        await delay(timeoutMs + 100);
-        for (; scanned < results.length; scanned++) {
-          const r = results[scanned]!;
-          if (r.ok && r.body === node && r.t0 >= since && r.t0 < found[r.v]!.t0) found[r.v] = r;
-        }
-        return found as ScaleProbe[];
-      }
-      if (follow.exited()) throw new Error(`the scale prober exited:\n${follow.stderr()}`);
-      if (Date.now() > deadline || i > 1_000_000) {
-        throw new Error(`${missing.length} of ${vips.length} VIPs not served by ${node} within ${timeout} ms: ${missing.slice(0, 10).join(' ')}…`);
-      }
-      await delay(50);
-    }
-  };
+  const probes = client;
 
   const addressesOn = async (node: string): Promise<string[]> => {
     const r = await execa('ip', ['-n', lab.host(node).ns, '-o', '-4', 'addr', 'show', 'dev', 'eth0'], { reject: false });
@@ -192,17 +131,16 @@ export async function startScaleLab(lab: Lab, opts: ScaleOptions): Promise<Scale
     pair,
     vips,
     addressesOn,
-    probes: () => results,
+    probes: () => probes.probes,
     steady: async (timeout) => {
       await pair.waitHolders(allHolders('alpha'), timeout);
       await pair.waitPastStartup(timeout);
-      await firstServed('alpha', Date.now(), timeout);
+      await probes.firstServed('alpha', Date.now(), timeout);
     },
     crash: async (timeout) => {
       const at = await pair.crash('alpha');
       progress(`alpha crashed; waiting for bravo to serve all ${vips.length} VIPs`);
-      const served = await firstServed('bravo', at, timeout);
-      return served.map((r) => ({ vip: vips[r.v]!, ms: r.t0 - at }));
+      return probes.servedFigures(await probes.firstServed('bravo', at, timeout), at);
     },
     failback: async (timeout) => {
       const alpha = pair.node('alpha');
@@ -211,23 +149,17 @@ export async function startScaleLab(lab: Lab, opts: ScaleOptions): Promise<Scale
       const at = Date.now();
       await pair.start('alpha');
       progress(`alpha restarted; waiting for it to serve all ${vips.length} VIPs again`);
-      const served = await firstServed('alpha', at, timeout);
-      return served.map((s) => {
-        // This VIP's longest time unreachable from the restart until alpha served it: a run of failed
-        // probes, from its first failure to the next answer (from either node).
-        const mine = results.filter((r) => r.v === s.v && r.t0 >= at && r.t0 <= s.t0).sort((x, y) => x.t0 - y.t0);
-        let worstRun = { ms: 0, from: 0, to: 0 };
-        let runStart: number | undefined;
-        for (const r of mine) {
-          if (!r.ok) runStart ??= r.t0;
-          else if (runStart !== undefined) {
-            if (r.t0 - runStart > worstRun.ms) worstRun = { ms: r.t0 - runStart, from: runStart, to: r.t0 };
-            runStart = undefined;
-          }
-        }
-        if (worstRun.ms === 0) return { vip: vips[s.v]!, ms: 0 };
-        return { vip: vips[s.v]!, ms: worstRun.ms, fromMs: worstRun.from - at, toMs: worstRun.to - at };
-      });
+      let served: ScaleProbe[];
+      try {
+        served = await probes.firstServed('alpha', at, timeout);
+      } catch (err) {
+        // A stalled failback: say which addresses each node holds now (the bench prints the first line only).
+        const [a, b] = await Promise.all([addressesOn('alpha'), addressesOn('bravo')]);
+        const held = new Set([...a, ...b]);
+        const nobody = vips.filter((v) => !held.has(v));
+        throw new Error(`${(err as Error).message} [on alpha: ${a.length}, on bravo: ${b.length}, on neither: ${nobody.length} ${nobody.slice(0, 5).join(' ')}]`);
+      }
+      return probes.outageFigures(served, at);
     },
     dispose,
   };

@@ -83,6 +83,17 @@ export interface RemovalResult {
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/**
+ * A batch that threw (a bug, or an exception nobody foresaw) fails every
+ * caller still waiting in it: an unanswered caller is a group start or stop
+ * that never ends, and the manager's activity (a whole failback) waits for it
+ * forever. Callers already answered are left as they are.
+ */
+function settleAll(batch: readonly { readonly reject: (err: Error) => void }[], err: unknown): void {
+  const why = new AddressChangeError(`address batch failed: ${err instanceof Error ? err.message : String(err)}`);
+  for (const w of batch) w.reject(why);
+}
+
 export class AddressBatcher {
   private readonly waiting: Waiting[] = [];
   private running = false;
@@ -118,7 +129,10 @@ export class AddressBatcher {
     this.running = true;
     try {
       await nextTurn();
-      while (this.waiting.length > 0) await this.runBatch(this.waiting.splice(0, MAX_BATCH));
+      while (this.waiting.length > 0) {
+        const batch = this.waiting.splice(0, MAX_BATCH);
+        await this.runBatch(batch).catch((err: unknown) => settleAll(batch, err));
+      }
     } finally {
       this.running = false;
     }
@@ -129,7 +143,10 @@ export class AddressBatcher {
     this.removing = true;
     try {
       await nextTurn();
-      while (this.removals.length > 0) await this.runRemovals(this.removals.splice(0, MAX_BATCH));
+      while (this.removals.length > 0) {
+        const batch = this.removals.splice(0, MAX_BATCH);
+        await this.runRemovals(batch).catch((err: unknown) => settleAll(batch, err));
+      }
     } finally {
       this.removing = false;
     }
@@ -154,7 +171,11 @@ export class AddressBatcher {
   }
 
   private async runBatch(batch: readonly Waiting[]): Promise<void> {
-    this.beforeAdding?.(batch.length);
+    try {
+      this.beforeAdding?.(batch.length);
+    } catch {
+      // Starting the ARP sender early only saves time; the addresses go up without it.
+    }
     const timeoutMs = Math.max(...batch.map((w) => w.job.timeoutMs));
     const needsRoutes = batch.some((w) => w.job.needsRoutes);
     const listed = await this.ip(['-o', '-4', '-batch', '-'], needsRoutes ? 'addr show\nroute show\n' : 'addr show\n', timeoutMs);

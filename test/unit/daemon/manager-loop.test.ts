@@ -154,3 +154,31 @@ describe('ManagerLoop', () => {
     });
   });
 });
+
+describe('ManagerLoop: a command that throws', () => {
+  it('does not drop the commands after it (a dropped start-group is an operation the manager waits for forever)', () => {
+    const groups = [1, 2, 3].map((i) => ({ node: 'alpha', key: `IPaddr::10.0.0.${i}/24/eth0`, resources: [{ token: `IPaddr::10.0.0.${i}/24/eth0`, script: 'IPaddr', args: [`10.0.0.${i}/24/eth0`], line: i }], line: i }));
+    const started: string[] = [];
+    const crits: string[] = [];
+    const ports: ManagerPorts = {
+      now: () => 0,
+      execute: (command) => {
+        if (command.kind !== 'start-group') return;
+        started.push(command.key);
+        if (started.length === 1) throw new Error('bookkeeping broke');
+      },
+      afterStep: () => undefined,
+      afterDrain: () => undefined,
+      stopping: () => false,
+      log: { crit: (t: string) => void crits.push(t), debug: () => undefined } as unknown as ManagerPorts['log'],
+    };
+    const loop = new ManagerLoop(createManager({ localNode: 'alpha', nodes: ['alpha', 'bravo'], groups, autoFailback: 'on', failedStartStandbyDelay: 30_000, parallelGroups: 3 }), ports);
+    loops.push(loop);
+    loop.enqueue({ type: 'start', now: 0 });
+    loop.enqueue({ type: 'comm-up', now: 0, activePeers: ['bravo'] });
+    loop.enqueue({ type: 'message', now: 100, message: { t: 'resource', src: 'bravo', rsc_hold: 'none', rtype: 'full', isstable: '1' } });
+    expect(started).toEqual(groups.map((g) => g.key));
+    expect(crits).toHaveLength(1);
+    expect(crits[0]).toContain('start-group failed (the commands after it still run)');
+  });
+});

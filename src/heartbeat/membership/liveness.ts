@@ -17,19 +17,16 @@ export class Liveness {
   /** The earliest instant a node or link of a node may time out. */
   nextDeadline(): Millis | undefined {
     const core = this.core;
-    let next: Millis | undefined;
-    const consider = (t: Millis): void => {
-      if (next === undefined || t < next) next = t;
-    };
+    let next = Infinity;
     for (const node of core.nodes.values()) {
       const dead = core.deadTimeOf(node);
-      if (node.isLocal ? !this.localLostReported : isAlive(node)) consider((node.lastStatusAt ?? core.now) + dead);
+      if (node.isLocal ? !this.localLostReported : isAlive(node)) next = Math.min(next, (node.lastStatusAt ?? core.now) + dead);
       if (node.isLocal) continue;
       for (const link of node.links.values()) {
-        if (link.status === 'up') consider((link.lastHeardAt ?? core.now) + dead);
+        if (link.status === 'up') next = Math.min(next, (link.lastHeardAt ?? core.now) + dead);
       }
     }
-    return next;
+    return next === Infinity ? undefined : next;
   }
 
   /** Spec §8.1: a node is dead when now − last accepted status > its dead time; a link likewise. */

@@ -33,6 +33,8 @@ export const MAX_TICK_INTERVAL = 250;
 export const IDLE_TICK_INTERVAL = 10_000;
 /** A wake-up never comes sooner than this after the previous one (no busy loop, whatever the machine says). */
 const MIN_TICK_INTERVAL = 5;
+/** A tick timer is moved later only when it would fire within this fraction of the new wait (see scheduleTick). */
+const RELAX_REARM_FRACTION = 0.5;
 const BAD_PACKET_LOG_INTERVAL = 10_000;
 const LAG_LOG_INTERVAL = 10_000;
 
@@ -349,6 +351,7 @@ export class HeartbeatNode {
     if (this.tickTimer) clearTimeout(this.tickTimer);
     this.keepaliveTimer = undefined;
     this.tickTimer = undefined;
+    this.loadAverage.close();
     await this.pings?.stop();
     await this.media?.close();
   }
@@ -415,10 +418,20 @@ export class HeartbeatNode {
     if (this.tickTimer) {
       // Sooner: always. Later: once comm is up, with its deadline (each status
       // we send or hear moves the dead times on), so that while statuses flow
-      // the timer never fires: re-arming a Node timer is a list operation, a
-      // wake-up for nothing a system call and a turn of the event loop. The
-      // poll (before comm up, the 10 s safety net) is never put off.
-      const later = this.machine.deadlinesCoverTicks && due <= now + maxInterval && at > this.tickAt + 1;
+      // the timer never fires: a wake-up for nothing is a system call and a
+      // turn of the event loop. But not for every status: only once the timer
+      // has come within half of the new wait (RELAX_REARM_FRACTION), so a
+      // dead time of n keepalives re-arms it about twice per dead time, not
+      // twice per keepalive (clearTimeout + setTimeout, a timer list
+      // operation each, were a tenth of the idle daemon's CPU). A timer left
+      // early only fires before the deadline, finds it moved and re-arms
+      // (see below): detection keeps its instant. The poll (before comm up,
+      // the 10 s safety net) is never put off.
+      const later =
+        this.machine.deadlinesCoverTicks &&
+        due <= now + maxInterval &&
+        at > this.tickAt + 1 &&
+        this.tickAt - now < (at - now) * RELAX_REARM_FRACTION;
       if (at >= this.tickAt - 1 && !later) return;
     }
     if (this.tickTimer) clearTimeout(this.tickTimer);

@@ -222,9 +222,8 @@ export class Membership {
 
   private learnUuid(node: NodeRecord, uuid: Uint8Array | undefined): void {
     if (isNullUuid(uuid) || node.isLocal) return;
-    if (node.uuid && !uuidEqual(node.uuid, uuid!)) {
-      this.core.log('error', `node ${node.name} changed its uuid`);
-    }
+    if (node.uuid && uuidEqual(node.uuid, uuid!)) return; // every packet carries it: no copy for the same one
+    if (node.uuid) this.core.log('error', `node ${node.name} changed its uuid`);
     node.uuid = Uint8Array.from(uuid!);
   }
 

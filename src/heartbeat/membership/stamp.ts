@@ -6,7 +6,7 @@
 // keep any control field they already carry (a ping node's `src`).
 //
 // The inner `auth` field is the codec's business (encodePacket, msgfmt).
-import { withField, type Field, type HbMessage } from '../wire/message.js';
+import type { Field, HbMessage } from '../wire/message.js';
 import { hex } from './numbers.js';
 
 export const NOSEQ_PREFIX = 'NS_';
@@ -36,28 +36,40 @@ export interface Stamped {
   readonly seq?: number;
 }
 
-function has(msg: HbMessage, name: string): boolean {
-  return msg.fields.some((f) => f.name === name);
+/** Replace the first field of that name in place, else append it (withField on a copy of our own). */
+function setField(fields: Field[], field: Field): void {
+  for (let i = 0; i < fields.length; i++) {
+    if (fields[i]!.name === field.name) {
+      fields[i] = field;
+      return;
+    }
+  }
+  fields.push(field);
+}
+
+function hasField(fields: readonly Field[], name: string): boolean {
+  for (const f of fields) if (f.name === name) return true;
+  return false;
 }
 
 export function stampOutgoing(msg: HbMessage, t: string, input: StampInput): Stamped {
-  let out = msg;
-  if (input.destUuid && has(out, 'dest')) {
-    out = withField(out, { name: 'destuuid', type: 1, value: Uint8Array.from(input.destUuid) });
+  // One copy of the field list for the whole stamp (it runs for every message we send).
+  const fields = msg.fields.slice();
+  if (input.destUuid && hasField(fields, 'dest')) {
+    setField(fields, { name: 'destuuid', type: 1, value: Uint8Array.from(input.destUuid) });
   }
   const unsequenced = isUnsequencedType(t);
-  const controls: Array<{ field: Field; sequencedOnly: boolean }> = [
-    { field: { name: 'src', type: 0, value: input.localNode }, sequencedOnly: false },
-    { field: { name: 'srcuuid', type: 1, value: Uint8Array.from(input.uuid) }, sequencedOnly: false },
-    { field: { name: 'seq', type: 0, value: hex(input.seq) }, sequencedOnly: true },
-    { field: { name: 'hg', type: 0, value: hex(input.generation) }, sequencedOnly: false },
-    { field: { name: 'ts', type: 0, value: hex(input.wallSeconds) }, sequencedOnly: false },
-    { field: { name: 'ld', type: 0, value: input.loadAverage }, sequencedOnly: true },
-    { field: { name: 'ttl', type: 0, value: String(input.ttl) }, sequencedOnly: false },
-  ];
-  for (const { field, sequencedOnly } of controls) {
-    if (unsequenced && (sequencedOnly || has(out, field.name))) continue;
-    out = withField(out, field);
-  }
+  const control = (field: Field, sequencedOnly: boolean): void => {
+    if (unsequenced && (sequencedOnly || hasField(fields, field.name))) return;
+    setField(fields, field);
+  };
+  control({ name: 'src', type: 0, value: input.localNode }, false);
+  control({ name: 'srcuuid', type: 1, value: Uint8Array.from(input.uuid) }, false);
+  control({ name: 'seq', type: 0, value: hex(input.seq) }, true);
+  control({ name: 'hg', type: 0, value: hex(input.generation) }, false);
+  control({ name: 'ts', type: 0, value: hex(input.wallSeconds) }, false);
+  control({ name: 'ld', type: 0, value: input.loadAverage }, true);
+  control({ name: 'ttl', type: 0, value: String(input.ttl) }, false);
+  const out: HbMessage = { fields };
   return unsequenced ? { message: out } : { message: out, seq: input.seq };
 }

@@ -9,6 +9,14 @@
 // Sparkplug (the baseline compiler) stay. bench/cost.ts measures both the RSS
 // and the idle CPU this leaves.
 //
+// Other settings measured side by side at keepalive 200 ms (idle CPU of one
+// node, median of 6 × 10 s, each variant twice in the same run): TurboFan on
+// (no flag) 0.58–0.65 % against 0.62–0.67 % for `--no-opt`, within the
+// noise, for 6–8 MB more RSS; `--always-sparkplug` 0.61–0.65 % and 1.5–2.5
+// MB more; `--max-semi-space-size=1` 0.63 %, same RSS. `--single-threaded-gc`
+// cannot be set here: set after start-up it ends the process (a V8 fatal
+// error in IncrementalMarkingJob) within seconds.
+//
 // Set here, by the daemon itself, so that it holds however the daemon is
 // started (systemd unit, init script, `node dist/cli/heartbeat.js`, tests),
 // and before the daemon's code is loaded. The short-lived commands keep
